@@ -56,6 +56,9 @@ final class KernelResolver {
         int before = diagnostics.size();
         signature();
         for (Ast.BodyItem item : kernel.body()) {
+            if (item instanceof Ast.Assign a) scope.assigned.putIfAbsent(a.target(), a.span());
+        }
+        for (Ast.BodyItem item : kernel.body()) {
             try {
                 bodyItem(item);
             } catch (StackOverflowError e) {
@@ -276,8 +279,8 @@ final class KernelResolver {
             return;
         }
         if (target != null && a.indices().size() != target.shape.size()) {
-            scope.error(a.span(), "'" + a.target() + "' has " + target.shape.size() + " axes but the left-hand side has "
-                    + a.indices().size() + " indices", null);
+            scope.error(a.span(), "'" + a.target() + "' has " + Plural.of(target.shape.size(), "axis", "axes") + " but the left-hand side has "
+                    + Plural.of(a.indices().size(), "index", "indices"), null);
             poison(a, target);
             return;
         }
@@ -373,8 +376,8 @@ final class KernelResolver {
 
     private void scatter(Ast.Assign a, Scope.TensorSym target) {
         if (a.indices().size() != target.shape.size()) {
-            scope.error(a.span(), "'" + a.target() + "' has " + target.shape.size() + " axes but the left-hand side has "
-                    + a.indices().size() + " indices", null);
+            scope.error(a.span(), "'" + a.target() + "' has " + Plural.of(target.shape.size(), "axis", "axes") + " but the left-hand side has "
+                    + Plural.of(a.indices().size(), "index", "indices"), null);
             return;
         }
         // The variables of a scatter are the new names on its left-hand side, wherever they appear.
@@ -544,7 +547,9 @@ final class KernelResolver {
         }
         List<Schedule.Directive> out = new ArrayList<>();
         for (Ast.Directive d : s.directives()) {
-            Optional<Schedule.Directive> r = ScheduleDirectives.parse(d, allIndexVars, scope);
+            Set<String> vars = new HashSet<>(allIndexVars);
+            vars.addAll(scope.indexVarNames);
+            Optional<Schedule.Directive> r = ScheduleDirectives.parse(d, vars, scope);
             r.ifPresent(out::add);
         }
         schedules.add(new Schedule(s.target(), out, s.span()));
