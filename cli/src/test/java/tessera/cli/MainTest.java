@@ -90,7 +90,7 @@ class MainTest {
     }
 
     @Test
-    void runWithRandomInputsPrintsASummaryAndWritesNpy() throws IOException {
+    void runWithRandomInputsPrintsASummaryAndWritesNpy() throws Exception {
         Path outDir = dir.resolve("out");
         Run r = tessera("run", source("mv.tsr", MATVEC).toString(), "--random", "7", "--dim", "N=3", "--out", outDir.toString());
         assertThat(r.err()).isEmpty();

@@ -275,7 +275,7 @@ final class KernelResolver {
             return;
         }
         if (!plain) {
-            scatter(a, target);
+            if (!target.poisoned) scatter(a, target);
             return;
         }
         if (target != null && a.indices().size() != target.shape.size()) {
