@@ -21,8 +21,17 @@ public final class Main implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check, explain or run");
     }
 
-    public static void main(String[] args) {
-        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    /** Compiling recurses over expression trees; a big stack lets long expressions compile. */
+    private static final long STACK_BYTES = 512L << 20;
+
+    public static void main(String[] args) throws InterruptedException {
+        int[] code = {ERROR};
+        Thread worker = new Thread(null,
+                () -> code[0] = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args),
+                "tessera", STACK_BYTES);
+        worker.start();
+        worker.join();
+        System.exit(code[0]);
     }
 
     /** Runs the CLI with the given streams; for tests and embedding. */

@@ -122,6 +122,13 @@ class FrontEndFuzzTest {
     }
 
     @org.junit.jupiter.api.Test
+    void longChainsCompileOrGiveADiagnostic() {
+        String src = "kernel f(x: f32[N]) -> (y: f32[N]) { y[i] = x[i]" + " + x[i]".repeat(20_000) + "; }";
+        Compilation c = Tessera.compileSource("long.tsr", src, CompileOptions.defaults());
+        if (!c.ok()) assertThat(c.diagnostics().getFirst().headline()).contains("nested too deeply");
+    }
+
+    @org.junit.jupiter.api.Test
     void deepNestingIsADiagnostic() {
         String src = "kernel f(x: f32[N]) -> (y: f32[N]) { y[i] = " + "(".repeat(20000) + "x[i]" + ")".repeat(20000) + "; }";
         Compilation c = Tessera.compileSource("deep.tsr", src, CompileOptions.defaults());

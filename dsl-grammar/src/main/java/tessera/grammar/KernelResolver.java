@@ -63,6 +63,7 @@ final class KernelResolver {
                 bodyItem(item);
             } catch (StackOverflowError e) {
                 scope.error(item.span(), "this statement is nested too deeply", "split it with let or intermediate tensors");
+                if (item instanceof Ast.Assign a) poison(a, scope.lookup(a.target()).orElse(null) instanceof Scope.TensorSym t ? t : null);
             }
         }
         for (Ast.BodyItem item : kernel.body()) {
