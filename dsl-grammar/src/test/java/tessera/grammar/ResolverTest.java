@@ -98,7 +98,7 @@ class ResolverTest {
                     o[b, top[b, r], d] = x[b, r, d] * 2.0;
                 }
                 """);
-        assertThat(Printer.print(p)).contains("o[b, top[b, r], d] = x[b, r, d] * 2.0  // b < B, r < R, d < D");
+        assertThat(Printer.print(p)).contains("o[b, top[b, r], d] = x[b, r, d] * 2.0  // scatter over b < B, r < R, d < D");
     }
 
     @Test
