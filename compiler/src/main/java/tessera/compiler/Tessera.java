@@ -1,0 +1,44 @@
+package tessera.compiler;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import tessera.grammar.Loader;
+import tessera.grammar.Resolver;
+import tessera.ir.Diagnostic;
+import tessera.ir.tensor.Program;
+import tessera.passes.PassManager;
+import tessera.passes.Pipeline;
+
+/**
+ * The compiler driver: source to Tensor IR through the front end and the pass pipeline. The CLI,
+ * the Maven plugin and tests all call this; none of them repeats its steps.
+ */
+public final class Tessera {
+    private Tessera() {}
+
+    /** Compiles a file and what it imports. Never throws for bad input: problems are diagnostics. */
+    public static Compilation compile(Path file, CompileOptions options) {
+        return finish(Loader.load(file), options);
+    }
+
+    /** Compiles source text held in memory, named {@code fileName} in diagnostics; imports resolve against the working directory. */
+    public static Compilation compileSource(String fileName, String source, CompileOptions options) {
+        return finish(Loader.loadSource(fileName, source, Path.of("").toAbsolutePath()), options);
+    }
+
+    private static Compilation finish(Loader.Unit unit, CompileOptions options) {
+        List<Diagnostic> diagnostics = new ArrayList<>(unit.diagnostics());
+        List<Compilation.Kernel> kernels = new ArrayList<>();
+        if (diagnostics.stream().noneMatch(Diagnostic::isError)) {
+            Resolver.Result r = Resolver.resolve(unit.files(), options.fixedDims());
+            diagnostics.addAll(r.diagnostics());
+            PassManager pm = new PassManager(Pipeline.tensorPasses());
+            for (Program p : r.programs()) {
+                List<PassManager.Step> steps = pm.run(p);
+                kernels.add(new Compilation.Kernel(p.name(), steps.getLast().program(), steps));
+            }
+        }
+        return new Compilation(kernels, diagnostics, unit.sources());
+    }
+}

@@ -1,0 +1,62 @@
+package tessera.grammar;
+
+import java.util.Map;
+import java.util.Optional;
+import tessera.ir.tensor.Expr;
+
+/**
+ * Evaluates a scalar expression of dims and literals at compile time, when every dim it uses is
+ * known; empty otherwise. Used to check where clauses and literal indices early.
+ */
+final class ConstEval {
+    private ConstEval() {}
+
+    static Optional<Double> eval(Expr e, Map<String, Double> dims) {
+        try {
+            return Optional.ofNullable(value(e, dims));
+        } catch (ArithmeticException ex) {
+            return Optional.empty();
+        }
+    }
+
+    private static Double value(Expr e, Map<String, Double> dims) {
+        return switch (e) {
+            case Expr.Const c -> c.value();
+            case Expr.Scalar s -> s.kind() == Expr.ScalarKind.DIM ? dims.get(s.name()) : null;
+            case Expr.Unary u -> {
+                Double x = value(u.x(), dims);
+                yield x == null ? null : u.op() == Expr.UnOp.NEG ? -x : (x == 0 ? 1.0 : 0.0);
+            }
+            case Expr.Binary b -> {
+                Double x = value(b.a(), dims);
+                Double y = value(b.b(), dims);
+                if (x == null || y == null) yield null;
+                boolean ints = Types.integer(b.a().type()) && Types.integer(b.b().type());
+                yield switch (b.op()) {
+                    case ADD -> x + y;
+                    case SUB -> x - y;
+                    case MUL -> x * y;
+                    case DIV -> ints ? (double) ((long) (double) x / (long) (double) y) : x / y;
+                    case MOD -> ints ? (double) ((long) (double) x % (long) (double) y) : x % y;
+                    case LT -> x < y ? 1.0 : 0.0;
+                    case LE -> x <= y ? 1.0 : 0.0;
+                    case GT -> x > y ? 1.0 : 0.0;
+                    case GE -> x >= y ? 1.0 : 0.0;
+                    case EQ -> x.doubleValue() == y.doubleValue() ? 1.0 : 0.0;
+                    case NE -> x.doubleValue() != y.doubleValue() ? 1.0 : 0.0;
+                    case AND -> x != 0 && y != 0 ? 1.0 : 0.0;
+                    case OR -> x != 0 || y != 0 ? 1.0 : 0.0;
+                };
+            }
+            case Expr.Select s -> {
+                Double c = value(s.cond(), dims);
+                yield c == null ? null : c != 0 ? value(s.a(), dims) : value(s.b(), dims);
+            }
+            case Expr.Index i -> null;
+            case Expr.Read r -> null;
+            case Expr.Call c -> null;
+            case Expr.Reduce r -> null;
+            case Expr.Softmax s -> null;
+        };
+    }
+}
