@@ -3,7 +3,9 @@ package tessera.stdlib;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
+import java.util.HashSet;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,7 +77,7 @@ class ReferenceTest {
         for (boolean masked : new boolean[] {false, true}) {
             Reference.ProbSparse p = Reference.probSparse(q, k, v, idx, 1, masked);
             assertThat(p.u()).isEqualTo(3); // ceil(ln 20) = 3
-            java.util.Set<Integer> top = new java.util.HashSet<>();
+            Set<Integer> top = new HashSet<>();
             for (int r : Reference.topIndices(p.measure(), 0, 0, p.u())) top.add(r);
             for (int i = 0; i < lq; i++) {
                 if (top.contains(i)) continue;

@@ -1,6 +1,7 @@
 package tessera.stdlib;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 import java.util.Map;
 import java.util.Random;
@@ -50,7 +51,7 @@ class RpeKernelizedAttentionTest {
         Nd rpe = Nd.gaussian(rnd, 2, 2, 11);
         Nd z = Nd.of(run(q, k, v, w, rpe, true).get("z"));
         for (int h = 0; h < 2; h++) for (int e = 0; e < 4; e++) {
-            assertThat(z.get(0, h, 0, e)).isCloseTo(v.get(0, h, 0, e), org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(z.get(0, h, 0, e)).isCloseTo(v.get(0, h, 0, e), offset(1e-6));
         }
     }
 
