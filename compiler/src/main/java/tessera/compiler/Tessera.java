@@ -35,8 +35,13 @@ public final class Tessera {
             diagnostics.addAll(r.diagnostics());
             PassManager pm = new PassManager(Pipeline.tensorPasses());
             for (Program p : r.programs()) {
-                List<PassManager.Step> steps = pm.run(p);
-                kernels.add(new Compilation.Kernel(p.name(), steps.getLast().program(), steps));
+                try {
+                    List<PassManager.Step> steps = pm.run(p);
+                    kernels.add(new Compilation.Kernel(p.name(), steps.getLast().program(), steps));
+                } catch (StackOverflowError e) {
+                    diagnostics.add(Diagnostic.error(p.span(), "kernel '" + p.name() + "' has expressions nested too deeply to compile",
+                            "split long expressions with let or intermediate tensors"));
+                }
             }
         }
         return new Compilation(kernels, diagnostics, unit.sources());

@@ -127,18 +127,20 @@ final class AstBuilder {
     }
 
     private Ast.Expr or(TesseraParser.OrExprContext ctx) {
-        Ast.Expr e = and(ctx.andExpr(0));
-        for (int i = 1; i < ctx.andExpr().size(); i++) {
-            Ast.Expr r = and(ctx.andExpr(i));
+        List<TesseraParser.AndExprContext> parts = ctx.andExpr(); // once: ctx.andExpr(i) scans all children
+        Ast.Expr e = and(parts.get(0));
+        for (int i = 1; i < parts.size(); i++) {
+            Ast.Expr r = and(parts.get(i));
             e = new Ast.Binary("||", e, r, e.span().to(r.span()));
         }
         return e;
     }
 
     private Ast.Expr and(TesseraParser.AndExprContext ctx) {
-        Ast.Expr e = cmp(ctx.cmpExpr(0));
-        for (int i = 1; i < ctx.cmpExpr().size(); i++) {
-            Ast.Expr r = cmp(ctx.cmpExpr(i));
+        List<TesseraParser.CmpExprContext> parts = ctx.cmpExpr(); // once: ctx.cmpExpr(i) scans all children
+        Ast.Expr e = cmp(parts.get(0));
+        for (int i = 1; i < parts.size(); i++) {
+            Ast.Expr r = cmp(parts.get(i));
             e = new Ast.Binary("&&", e, r, e.span().to(r.span()));
         }
         return e;
@@ -152,18 +154,20 @@ final class AstBuilder {
     }
 
     private Ast.Expr add(TesseraParser.AddExprContext ctx) {
-        Ast.Expr e = mul(ctx.mulExpr(0));
-        for (int i = 1; i < ctx.mulExpr().size(); i++) {
-            Ast.Expr r = mul(ctx.mulExpr(i));
+        List<TesseraParser.MulExprContext> parts = ctx.mulExpr(); // once: ctx.mulExpr(i) scans all children
+        Ast.Expr e = mul(parts.get(0));
+        for (int i = 1; i < parts.size(); i++) {
+            Ast.Expr r = mul(parts.get(i));
             e = new Ast.Binary(ctx.ops.get(i - 1).getText(), e, r, e.span().to(r.span()));
         }
         return e;
     }
 
     private Ast.Expr mul(TesseraParser.MulExprContext ctx) {
-        Ast.Expr e = unary(ctx.unary(0));
-        for (int i = 1; i < ctx.unary().size(); i++) {
-            Ast.Expr r = unary(ctx.unary(i));
+        List<TesseraParser.UnaryContext> parts = ctx.unary(); // once: ctx.unary(i) scans all children
+        Ast.Expr e = unary(parts.get(0));
+        for (int i = 1; i < parts.size(); i++) {
+            Ast.Expr r = unary(parts.get(i));
             e = new Ast.Binary(ctx.ops.get(i - 1).getText(), e, r, e.span().to(r.span()));
         }
         return e;

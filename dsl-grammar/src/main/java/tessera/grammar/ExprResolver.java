@@ -238,6 +238,9 @@ final class ExprResolver {
                 scope.error(r.nameSpan(), "'" + r.name() + "' is a scalar, not a tensor; it cannot be indexed", null);
             } else if (REDUCTIONS.containsKey(r.name()) || r.name().equals("softmax") || r.name().equals("topk")) {
                 scope.error(r.span(), r.name() + "[...] needs a body: " + r.name() + "[...](expression)", null);
+            } else if (scope.assigned.containsKey(r.name())) {
+                scope.error(r.nameSpan(), "'" + r.name() + "' is read before it is defined" + Scope.at(scope.assigned.get(r.name())),
+                        "move its definition above this statement");
             } else {
                 scope.error(r.nameSpan(), "unknown tensor '" + r.name() + "'", suggest(r.name()));
             }
@@ -257,8 +260,8 @@ final class ExprResolver {
             return Optional.empty();
         }
         if (t.shape != null && r.indices().size() != t.shape.size()) {
-            scope.error(r.span(), "'" + r.name() + "' has " + t.shape.size() + " axes but is indexed with "
-                    + r.indices().size(), null);
+            scope.error(r.span(), "'" + r.name() + "' has " + Plural.of(t.shape.size(), "axis", "axes") + " but is indexed with "
+                    + Plural.of(r.indices().size(), "index", "indices"), null);
             return Optional.empty();
         }
         if (!ok) return Optional.empty();
@@ -373,6 +376,7 @@ final class ExprResolver {
             binders.add(bd.get());
         }
         List<String> names = binders.stream().map(Binder::name).toList();
+        scope.indexVarNames.addAll(names);
         Ctx inner = ctx.withVars(names);
         Optional<Expr> filter = Optional.empty();
         if (b.filter().isPresent()) {

@@ -56,10 +56,14 @@ final class KernelResolver {
         int before = diagnostics.size();
         signature();
         for (Ast.BodyItem item : kernel.body()) {
+            if (item instanceof Ast.Assign a) scope.assigned.putIfAbsent(a.target(), a.span());
+        }
+        for (Ast.BodyItem item : kernel.body()) {
             try {
                 bodyItem(item);
             } catch (StackOverflowError e) {
                 scope.error(item.span(), "this statement is nested too deeply", "split it with let or intermediate tensors");
+                if (item instanceof Ast.Assign a) poison(a, scope.lookup(a.target()).orElse(null) instanceof Scope.TensorSym t ? t : null);
             }
         }
         for (Ast.BodyItem item : kernel.body()) {
@@ -272,12 +276,12 @@ final class KernelResolver {
             return;
         }
         if (!plain) {
-            scatter(a, target);
+            if (!target.poisoned) scatter(a, target);
             return;
         }
         if (target != null && a.indices().size() != target.shape.size()) {
-            scope.error(a.span(), "'" + a.target() + "' has " + target.shape.size() + " axes but the left-hand side has "
-                    + a.indices().size() + " indices", null);
+            scope.error(a.span(), "'" + a.target() + "' has " + Plural.of(target.shape.size(), "axis", "axes") + " but the left-hand side has "
+                    + Plural.of(a.indices().size(), "index", "indices"), null);
             poison(a, target);
             return;
         }
@@ -373,8 +377,8 @@ final class KernelResolver {
 
     private void scatter(Ast.Assign a, Scope.TensorSym target) {
         if (a.indices().size() != target.shape.size()) {
-            scope.error(a.span(), "'" + a.target() + "' has " + target.shape.size() + " axes but the left-hand side has "
-                    + a.indices().size() + " indices", null);
+            scope.error(a.span(), "'" + a.target() + "' has " + Plural.of(target.shape.size(), "axis", "axes") + " but the left-hand side has "
+                    + Plural.of(a.indices().size(), "index", "indices"), null);
             return;
         }
         // The variables of a scatter are the new names on its left-hand side, wherever they appear.
@@ -544,7 +548,9 @@ final class KernelResolver {
         }
         List<Schedule.Directive> out = new ArrayList<>();
         for (Ast.Directive d : s.directives()) {
-            Optional<Schedule.Directive> r = ScheduleDirectives.parse(d, allIndexVars, scope);
+            Set<String> vars = new HashSet<>(allIndexVars);
+            vars.addAll(scope.indexVarNames);
+            Optional<Schedule.Directive> r = ScheduleDirectives.parse(d, vars, scope);
             r.ifPresent(out::add);
         }
         schedules.add(new Schedule(s.target(), out, s.span()));

@@ -47,6 +47,10 @@ final class Scope {
 
     final Map<String, Sym> names = new LinkedHashMap<>();
     final Map<String, Ast.Def> defs = new HashMap<>();
+    /** Tensors that some statement of the kernel defines, with where: to tell "later" from "never". */
+    final Map<String, SourceSpan> assigned = new HashMap<>();
+    /** Every index variable of the kernel (left-hand, reduction, topk), for schedule checks. */
+    final java.util.Set<String> indexVarNames = new java.util.HashSet<>();
     final List<Diagnostic> diagnostics;
 
     Scope(List<Diagnostic> diagnostics) {
@@ -61,7 +65,12 @@ final class Scope {
     boolean declare(String name, Sym sym) {
         Sym old = names.get(name);
         if (old != null) {
-            error(sym.span(), "'" + name + "' is already declared" + at(old.span()), "pick another name");
+            String what = switch (old) {
+                case DimSym d -> "a dimension";
+                case ScalarSym sc -> sc.kind() == Expr.ScalarKind.LET ? "a let" : "a scalar parameter";
+                case TensorSym t -> "a tensor";
+            };
+            error(sym.span(), "'" + name + "' is already " + what + at(old.span()), "pick another name");
             return false;
         }
         names.put(name, sym);

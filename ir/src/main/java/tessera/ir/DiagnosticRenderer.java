@@ -26,11 +26,18 @@ public final class DiagnosticRenderer {
         String text = sources.get(s.file());
         if (s.isKnown() && text != null) {
             List<String> lines = text.lines().toList();
-            if (s.line() - 1 < lines.size()) {
-                String line = lines.get(s.line() - 1).replace('\t', ' ');
+            int lineNo = s.line();
+            int column = s.column();
+            if (lineNo - 1 >= lines.size() && !lines.isEmpty()) {
+                // Past the last line (end of file): point just after the last line's text.
+                lineNo = lines.size();
+                column = lines.getLast().length() + 1;
+            }
+            if (lineNo - 1 < lines.size()) {
+                String line = lines.get(lineNo - 1).replace('\t', ' ');
                 out.append("    ").append(line).append('\n');
-                int start = Math.max(1, s.column());
-                int end = s.endLine() == s.line() ? Math.max(start, s.endColumn()) : Math.max(start, line.length());
+                int start = Math.max(1, column);
+                int end = lineNo == s.line() && s.endLine() == s.line() ? Math.max(start, s.endColumn()) : start;
                 end = Math.min(end, Math.max(start, line.length()));
                 out.append("    ").append(" ".repeat(start - 1)).append('^');
                 if (end > start) out.append("~".repeat(end - start));

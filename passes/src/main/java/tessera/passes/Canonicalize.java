@@ -156,12 +156,15 @@ public final class Canonicalize implements Pass {
         double x = a.value();
         double y = b.value();
         boolean ints = isInt(a.type()) && isInt(b.type());
-        return Optional.ofNullable(switch (op) {
+        if (ints && y == 0 && (op == Expr.BinOp.DIV || op == Expr.BinOp.MOD)) {
+            return Optional.empty(); // the run time reports integer division by zero where it happens
+        }
+        return Optional.of(switch (op) {
             case ADD -> x + y;
             case SUB -> x - y;
             case MUL -> x * y;
-            case DIV -> ints ? (y == 0 ? null : truncate(x / y)) : x / y;
-            case MOD -> ints ? (y == 0 ? null : (double) ((long) x % (long) y)) : x % y;
+            case DIV -> ints ? truncate(x / y) : x / y;
+            case MOD -> ints ? (double) ((long) x % (long) y) : x % y;
             case LT -> x < y ? 1.0 : 0.0;
             case LE -> x <= y ? 1.0 : 0.0;
             case GT -> x > y ? 1.0 : 0.0;

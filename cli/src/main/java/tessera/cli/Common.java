@@ -1,0 +1,36 @@
+package tessera.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that compile. */
+final class Common {
+    private Common() {}
+
+    /** {@code --dim N=2048}: fix a dimension at compile time. */
+    static final class Dims {
+        @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Fix a dimension, e.g. --dim N=2048 (repeatable).")
+        List<String> dims = List.of();
+
+        Map<String, Long> parse(CommandLine cl) {
+            Map<String, Long> out = new LinkedHashMap<>();
+            for (String d : dims) {
+                String[] kv = d.split("=", 2);
+                if (kv.length != 2 || kv[0].isBlank()) {
+                    throw new CommandLine.ParameterException(cl, "--dim expects NAME=SIZE, got '" + d + "'");
+                }
+                try {
+                    long v = Long.parseLong(kv[1].trim());
+                    if (v < 1) throw new NumberFormatException();
+                    out.put(kv[0].trim(), v);
+                } catch (NumberFormatException e) {
+                    throw new CommandLine.ParameterException(cl, "--dim " + kv[0] + ": size must be a positive integer, got '" + kv[1] + "'");
+                }
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package tessera.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tessera.compiler.CompileOptions;
+import tessera.compiler.Compilation;
+import tessera.compiler.Tessera;
+import tessera.ir.tensor.Printer;
+import tessera.passes.PassManager;
+
+/** {@code tessera explain FILE}: the IR after each pass. */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = "Print a kernel's Tensor IR after each compiler pass.")
+final class ExplainCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "A Tessera source file.")
+    Path file;
+
+    @Option(names = "--kernel", paramLabel = "NAME", description = "The kernel to show (default: every kernel in the file).")
+    Optional<String> kernel;
+
+    @Option(names = "--pass", paramLabel = "NAME", description = "Show only the IR after this pass (e.g. resolve, canonicalize).")
+    Optional<String> pass;
+
+    @Mixin
+    Common.Dims dims;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Compilation c = Tessera.compile(file, CompileOptions.defaults().withFixedDims(dims.parse(spec.commandLine())));
+        err.print(c.renderDiagnostics());
+        if (!c.ok()) return Main.ERROR;
+        if (kernel.isPresent() && c.kernelResult(kernel.get()).isEmpty()) {
+            err.println("tessera: no kernel '" + kernel.get() + "' in " + file + "; it has: " + String.join(", ", c.kernelNames()));
+            return Main.ERROR;
+        }
+        boolean shown = false;
+        for (Compilation.Kernel k : c.kernels()) {
+            if (kernel.isPresent() && !kernel.get().equals(k.name())) continue;
+            for (PassManager.Step s : k.trace()) {
+                if (pass.isPresent() && !pass.get().equals(s.pass())) continue;
+                shown = true;
+                out.println("// ===== " + k.name() + " after " + s.pass() + (s.changed() ? "" : " (unchanged)") + " =====");
+                if (s.changed() || pass.isPresent()) out.println(Printer.print(s.program()));
+            }
+        }
+        if (!shown && pass.isPresent()) {
+            err.println("tessera: no pass '" + pass.get() + "'; the passes are: "
+                    + String.join(", ", c.kernels().getFirst().trace().stream().map(PassManager.Step::pass).toList()));
+            return Main.ERROR;
+        }
+        return Main.OK;
+    }
+}

@@ -1,0 +1,180 @@
+package tessera.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tessera.runtime.DType;
+import tessera.runtime.Npy;
+import tessera.runtime.Tensor;
+
+/** The CLI end to end, through {@link Main#execute}: exit codes, messages and files. */
+class MainTest {
+    record Run(int code, String out, String err) {}
+
+    static Run tessera(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static final String MATVEC = """
+            // y = A x, plus a scale
+            kernel matvec(a: f32[N, K], x: f32[K], scale: f32 = 1.0) -> (y: f32[N]) {
+                y[i] = scale * sum[k](a[i, k] * x[k]);
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    Path source(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void helpAndVersion() {
+        Run help = tessera("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("check", "explain", "run");
+        Run version = tessera("--version");
+        assertThat(version.code()).isZero();
+        assertThat(version.out()).startsWith("tessera ");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertThat(tessera().code()).isEqualTo(2);
+        assertThat(tessera("frobnicate").code()).isEqualTo(2);
+        assertThat(tessera("run").code()).isEqualTo(2);
+        assertThat(tessera("check", "x.tsr", "--dim", "N=zero").code()).isEqualTo(2);
+    }
+
+    @Test
+    void checkPassesAGoodFile() throws IOException {
+        Run r = tessera("check", source("mv.tsr", MATVEC).toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("ok (1 kernel: matvec)");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void checkReportsALocatedDiagnosticAndExitsOne() throws IOException {
+        Path f = source("bad.tsr", "kernel f(x: f32[N, D]) -> (y: f32[N]) {\n    y[i] = x[i, d];\n}\n");
+        Run r = tessera("check", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains(f + ":2:17: error: index 'd' is not bound")
+                .contains("    y[i] = x[i, d];").contains("^").contains("hint:");
+    }
+
+    @Test
+    void checkOfAMissingFileIsAnError() {
+        Run r = tessera("check", dir.resolve("nope.tsr").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot open").contains("no such file");
+    }
+
+    @Test
+    void explainShowsTheIrAfterEachPass() throws IOException {
+        Run r = tessera("explain", source("mv.tsr", MATVEC).toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("// ===== matvec after resolve =====", "// ===== matvec after canonicalize", "sum[k]");
+    }
+
+    @Test
+    void runWithRandomInputsPrintsASummaryAndWritesNpy() throws Exception {
+        Path outDir = dir.resolve("out");
+        Run r = tessera("run", source("mv.tsr", MATVEC).toString(), "--random", "7", "--dim", "N=3", "--out", outDir.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("kernel matvec on interp (N=3, K=8)").contains("f32[3]").contains("time:");
+        Tensor y = Npy.read(outDir.resolve("y.npy"));
+        assertThat(y.shape()).containsExactly(3);
+    }
+
+    @Test
+    void runComputesFromNpyInputs() throws Exception {
+        Path a = dir.resolve("a.npy");
+        Path x = dir.resolve("x.npy");
+        Npy.write(a, Tensor.fromDoubles(DType.F32, new long[] {2, 2}, new double[] {1, 2, 3, 4}));
+        Npy.write(x, Tensor.fromDoubles(DType.F32, new long[] {2}, new double[] {1, -1}));
+        Path outDir = dir.resolve("o");
+        Run r = tessera("run", source("mv.tsr", MATVEC).toString(), "--input", "a=" + a, "--input", "x=" + x,
+                "--param", "scale=2", "--out", outDir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Npy.read(outDir.resolve("y.npy")).toDoubleArray()).containsExactly(-2, -2);
+    }
+
+    // ---- run-time bad input: one line naming the parameter ----
+
+    private Run runWith(String aShape, DType aType, long[] shape) throws Exception {
+        Path a = dir.resolve("a.npy");
+        Npy.write(a, Tensor.zeros(aType, shape));
+        Path x = dir.resolve("x.npy");
+        Npy.write(x, Tensor.zeros(DType.F32, 2));
+        return tessera("run", source("mv.tsr", MATVEC).toString(), "--input", "a=" + a, "--input", "x=" + x);
+    }
+
+    @Test
+    void missingInputNamesIt() throws Exception {
+        Path x = dir.resolve("x.npy");
+        Npy.write(x, Tensor.zeros(DType.F32, 2));
+        Run r = tessera("run", source("mv.tsr", MATVEC).toString(), "--input", "x=" + x);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").contains("missing input 'a' (f32[N, K])");
+    }
+
+    @Test
+    void wrongRankNamesTheInput() throws Exception {
+        Run r = runWith("a", DType.F32, new long[] {2});
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").contains("'a'").contains("rank 1");
+    }
+
+    @Test
+    void wrongDimNamesTheInputAndTheDim() throws Exception {
+        Run r = runWith("a", DType.F32, new long[] {2, 3});
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").contains("K").contains("'x'").contains("'a'");
+    }
+
+    @Test
+    void wrongDtypeNamesTheInput() throws Exception {
+        Run r = runWith("a", DType.F64, new long[] {2, 2});
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").contains("'a'").contains("f64").contains("f32");
+    }
+
+    @Test
+    void malformedNpyNamesTheInput() throws Exception {
+        Path a = dir.resolve("a.npy");
+        Files.write(a, new byte[] {1, 2, 3});
+        Run r = tessera("run", source("mv.tsr", MATVEC).toString(), "--input", "a=" + a, "--random", "1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").startsWith("tessera: input 'a': ");
+    }
+
+    @Test
+    void unknownInputAndKernelAreErrors() throws Exception {
+        Path a = dir.resolve("a.npy");
+        Npy.write(a, Tensor.zeros(DType.F32, 2, 2));
+        Path f = source("mv.tsr", MATVEC);
+        assertThat(tessera("run", f.toString(), "--input", "b=" + a).err()).contains("has no input 'b'");
+        Run k = tessera("run", f.toString(), "--kernel", "nope", "--random", "1");
+        assertThat(k.code()).isEqualTo(1);
+        assertThat(k.err()).contains("no kernel 'nope'").contains("matvec");
+    }
+
+    @Test
+    void unknownBackendIsUsage() throws IOException {
+        assertThat(tessera("run", source("mv.tsr", MATVEC).toString(), "--backend", "cuda", "--random", "1").code()).isEqualTo(2);
+    }
+}
