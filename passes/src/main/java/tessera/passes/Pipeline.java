@@ -8,7 +8,8 @@ public final class Pipeline {
 
     public static List<Pass> tensorPasses() {
         return List.of(
-                new Canonicalize()   // fold constants, inline constant lets
+                new Canonicalize(),     // fold constants and fixed dims, inline constant lets
+                new FuseElementwise()   // elementwise temporaries into their consumers
         );
     }
 }
