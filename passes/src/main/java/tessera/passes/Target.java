@@ -1,4 +1,4 @@
-package tessera.compiler;
+package tessera.passes;
 
 import java.util.List;
 import java.util.Optional;
