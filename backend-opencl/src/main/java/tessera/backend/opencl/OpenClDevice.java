@@ -32,7 +32,7 @@ import tessera.runtime.Tensor;
  * An OpenCL device reached through JOCL: one context and one in-order command queue on one
  * device of any ICD (PoCL on a CPU, a GPU driver). {@link #prepare} emits the module with
  * {@link OpenClEmitter} and builds it; {@link #launch} binds arguments by parameter name and runs
- * the grid as a 1-D range of {@value #LOCAL_SIZE}-item groups (fewer if the kernel or device
+ * the grid as a 1-D range of 64-item groups (fewer if the kernel or device
  * allows fewer), rounded up. Transfers are blocking. Not thread-safe; {@link #close} releases
  * every OpenCL object the device made.
  */
@@ -51,13 +51,18 @@ public final class OpenClDevice implements Device {
     private final String description;
     private final boolean fp64;
     private final long maxGroupSize;
-    private final List<cl_program> programs = new ArrayList<>();
+    /** Programs built on this device, by source text. */
+    private final Map<String, Built> builds = new HashMap<>();
+    /** The launchable kernels, by Loop IR name. */
     private final Map<String, Loaded> kernels = new HashMap<>();
     private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
     /** A built kernel and the group size to launch it with. */
     private record Loaded(cl_kernel kernel, long localSize) {}
+
+    /** A built program and its kernels by C name. */
+    private record Built(cl_program program, Map<String, Loaded> kernels) {}
 
     /** A buffer of this device. */
     private record Buffer(OpenClDevice owner, cl_mem mem, DType type, long elements) implements DeviceBuffer {}
@@ -152,8 +157,9 @@ public final class OpenClDevice implements Device {
 
     /**
      * Builds an emitted (or hand-written) program and makes its kernels launchable under their
-     * Loop IR names, replacing kernels loaded earlier under the same names. A build failure's
-     * message is one line; the build log follows on the next lines.
+     * Loop IR names, replacing kernels loaded earlier under the same names. A program whose source
+     * was built before on this device is not built again. A build failure's message is one line;
+     * the build log follows on the next lines.
      */
     public void load(OpenClProgram program) throws DeviceException {
         ensureOpen();
@@ -161,23 +167,42 @@ public final class OpenClDevice implements Device {
             throw new DeviceException("module " + program.moduleName() + " uses f64, but " + name
                     + " does not support double precision (no cl_khr_fp64)");
         }
-        cl_program p = Cl.create("clCreateProgramWithSource",
-                s -> CL.clCreateProgramWithSource(context, 1, new String[] {program.source()}, null, s));
-        programs.add(p);
-        try {
-            Cl.check("clBuildProgram", () -> CL.clBuildProgram(p, 1, new cl_device_id[] {device}, "", null, null));
-        } catch (DeviceException e) {
-            throw BuildLog.failure(program.moduleName(), name, e.getMessage(), BuildLog.of(p, device));
+        Built built = builds.get(program.source());
+        if (built == null) {
+            built = build(program);
+            builds.put(program.source(), built);
         }
         for (Map.Entry<String, String> k : program.kernelNames().entrySet()) {
-            cl_kernel kernel = Cl.create("clCreateKernel " + k.getValue(), s -> CL.clCreateKernel(p, k.getValue(), s));
-            long[] groupSize = new long[1];
-            Cl.check("clGetKernelWorkGroupInfo", () -> CL.clGetKernelWorkGroupInfo(kernel, device,
-                    CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(groupSize), null));
-            long local = Math.max(1, Math.min(LOCAL_SIZE, Math.min(maxGroupSize, groupSize[0])));
-            Loaded old = kernels.put(k.getKey(), new Loaded(kernel, local));
-            if (old != null) quietly(() -> CL.clReleaseKernel(old.kernel()));
+            Loaded loaded = built.kernels().get(k.getValue());
+            if (loaded == null) throw new DeviceException("program of module " + program.moduleName() + " has no kernel " + k.getValue());
+            kernels.put(k.getKey(), loaded);
         }
+    }
+
+    private Built build(OpenClProgram program) throws DeviceException {
+        cl_program p = Cl.create("clCreateProgramWithSource",
+                s -> CL.clCreateProgramWithSource(context, 1, new String[] {program.source()}, null, s));
+        Map<String, Loaded> made = new HashMap<>();
+        try {
+            try {
+                Cl.check("clBuildProgram", () -> CL.clBuildProgram(p, 1, new cl_device_id[] {device}, "", null, null));
+            } catch (DeviceException e) {
+                throw BuildLog.failure(program.moduleName(), name, e.getMessage(), BuildLog.of(p, device));
+            }
+            for (String cName : program.kernelNames().values()) {
+                cl_kernel kernel = Cl.create("clCreateKernel " + cName, s -> CL.clCreateKernel(p, cName, s));
+                made.put(cName, new Loaded(kernel, 1)); // recorded at once, so a failing query below still releases it
+                long[] groupSize = new long[1];
+                Cl.check("clGetKernelWorkGroupInfo", () -> CL.clGetKernelWorkGroupInfo(kernel, device,
+                        CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(groupSize), null));
+                made.put(cName, new Loaded(kernel, Math.max(1, Math.min(LOCAL_SIZE, Math.min(maxGroupSize, groupSize[0])))));
+            }
+        } catch (DeviceException e) {
+            made.values().forEach(k -> quietly(() -> CL.clReleaseKernel(k.kernel())));
+            quietly(() -> CL.clReleaseProgram(p));
+            throw e;
+        }
+        return new Built(p, Map.copyOf(made));
     }
 
     @Override
@@ -296,10 +321,12 @@ public final class OpenClDevice implements Device {
     public void close() {
         if (closed) return;
         closed = true;
-        kernels.values().forEach(k -> quietly(() -> CL.clReleaseKernel(k.kernel())));
         kernels.clear();
-        programs.forEach(p -> quietly(() -> CL.clReleaseProgram(p)));
-        programs.clear();
+        for (Built b : builds.values()) {
+            b.kernels().values().forEach(k -> quietly(() -> CL.clReleaseKernel(k.kernel())));
+            quietly(() -> CL.clReleaseProgram(b.program()));
+        }
+        builds.clear();
         live.forEach(b -> quietly(() -> CL.clReleaseMemObject(b.mem())));
         live.clear();
         quietly(() -> CL.clReleaseCommandQueue(queue));

@@ -1,6 +1,8 @@
 package tessera.backend.opencl;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 import tessera.ir.loop.Kernel;
 import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
@@ -86,6 +88,28 @@ final class L {
 
     static Kernel.GridDim dim(String var, LExpr extent) {
         return new Kernel.GridDim(var, extent);
+    }
+
+    static LaunchPlan.HostScalar hostDim(String name, String input, int axis) {
+        return new LaunchPlan.HostScalar(name, DType.I32, LaunchPlan.ScalarSource.DIM, Optional.empty(), input, axis);
+    }
+
+    static LaunchPlan.HostScalar param(String name, DType type, LExpr dflt) {
+        return new LaunchPlan.HostScalar(name, type, LaunchPlan.ScalarSource.PARAM, Optional.ofNullable(dflt), null, 0);
+    }
+
+    static LaunchPlan.HostScalar computed(String name, DType type, LExpr value) {
+        return new LaunchPlan.HostScalar(name, type, LaunchPlan.ScalarSource.COMPUTED, Optional.of(value), null, 0);
+    }
+
+    static LaunchPlan.Buffer buffer(String name, DType type, LaunchPlan.Role role, LExpr... shape) {
+        return new LaunchPlan.Buffer(name, type, role, List.of(shape));
+    }
+
+    /** A module whose plan launches each kernel once, in order. */
+    static Module module(String name, List<LaunchPlan.HostScalar> scalars, List<LaunchPlan.Buffer> buffers, Kernel... kernels) {
+        List<LaunchPlan.Launch> launches = Stream.of(kernels).map(k -> new LaunchPlan.Launch(k.name())).toList();
+        return new Module(name, List.of(kernels), new LaunchPlan(scalars, List.of(), buffers, launches));
     }
 
     /** A module of these kernels with an empty launch plan (tests launch kernels directly). */

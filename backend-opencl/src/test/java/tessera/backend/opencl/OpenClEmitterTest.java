@@ -199,10 +199,12 @@ class OpenClEmitterTest {
     void commentsCannotEscapeOrSpliceLines() {
         Kernel k = new Kernel("c", List.of(out("o", DType.F32)), List.of(),
                 List.of(new LStmt.Comment("ends in a backslash \\"), new LStmt.Comment("trigraph ??/ and ünïcode"),
+                        new LStmt.Comment("s[i] \u2014 lower: generic \u00b7 j \u2264 i"),
                         new LStmt.Comment("two\nlines"), store("o", c(0), f(1))),
                 "origin */ spans\r\ntwo lines");
         assertInOrder(emit(k), "// origin */ spans", "// two lines", "__kernel void c(",
-                "// ends in a backslash \\.", "// trigraph ? ?/ and ?n?code", "// two", "// lines", "o[0] = 1.0f;");
+                "// ends in a backslash \\.", "// trigraph ? ?/ and ?n?code",
+                "// s[i] - lower: generic . j <= i", "// two", "// lines", "o[0] = 1.0f;");
     }
 
     @Test
