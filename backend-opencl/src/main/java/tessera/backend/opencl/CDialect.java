@@ -26,6 +26,7 @@ import tessera.runtime.DType;
  *                          NaN to 0 (Java's cast semantics), by target type
  * @param floatFunctions    builtins on floating-point values, by name in the language
  * @param intFunctions      builtins on integers, by name in the language
+ * @param floatRemainder    the remainder of floats with the dividend's sign (C's {@code fmod}, Java's {@code %})
  * @param infinity          the positive-infinity constant
  * @param nan               the quiet-NaN constant
  * @param fp64Pragma        the line that enables double precision
@@ -44,6 +45,7 @@ record CDialect(
         Map<DType, String> truncations,
         Map<Builtin, String> floatFunctions,
         Map<Builtin, String> intFunctions,
+        String floatRemainder,
         String infinity,
         String nan,
         String fp64Pragma,
@@ -82,6 +84,7 @@ record CDialect(
                         Map.entry(Builtin.FLOOR, "floor"), Map.entry(Builtin.CEIL, "ceil"), Map.entry(Builtin.POW, "pow"),
                         Map.entry(Builtin.ABS, "fabs"), Map.entry(Builtin.MIN, "fmin"), Map.entry(Builtin.MAX, "fmax")),
                 Map.of(Builtin.ABS, "abs", Builtin.MIN, "min", Builtin.MAX, "max"),
+                "fmod",
                 "INFINITY",
                 "NAN",
                 "#pragma OPENCL EXTENSION cl_khr_fp64 : enable",

@@ -152,7 +152,7 @@ final class CExprWriter {
                     : (op == BinOp.DIV ? OpenClHelper.DIV_I32 : OpenClHelper.MOD_I32);
             return function(usage.call(h), convertAll(List.of(b.a(), b.b()), t));
         }
-        if (t.isFloat() && op == BinOp.MOD) return function("fmod", convertAll(List.of(b.a(), b.b()), t));
+        if (t.isFloat() && op == BinOp.MOD) return function(dialect.floatRemainder(), convertAll(List.of(b.a(), b.b()), t));
         boolean cPromotes = Types.isNumber(b.a().type()) && Types.isNumber(b.b().type())
                 && Types.promote(b.a().type(), b.b().type()) == t;
         Code x = cPromotes ? emit(b.a()) : convert(b.a(), t);

@@ -2,7 +2,6 @@ package tessera.backend.opencl;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -78,21 +77,10 @@ public final class OpenClDevice implements Device {
     }
 
     private OpenClDevice(OptionalInt index) throws DeviceException {
-        List<Cl.Found> all = allDevices();
-        if (all.isEmpty()) throw new DeviceException(NO_PLATFORM);
-        Cl.Found chosen;
-        if (index.isPresent()) {
-            int i = index.getAsInt();
-            if (i < 0 || i >= all.size()) {
-                throw new DeviceException("no OpenCL device " + i + "; there are " + all.size() + ": " + String.join("; ", deviceList()));
-            }
-            chosen = all.get(i);
-        } else {
-            chosen = preferred(all);
-        }
+        Cl.Found chosen = Platforms.choose(index);
         device = chosen.device();
         String deviceName = Cl.deviceString(device, CL.CL_DEVICE_NAME);
-        name = "opencl (" + deviceName + ", " + kind(Cl.deviceLong(device, CL.CL_DEVICE_TYPE)) + ")";
+        name = "opencl (" + deviceName + ", " + Platforms.kind(device) + ")";
         description = Cl.platformString(chosen.platform(), CL.CL_PLATFORM_NAME) + " "
                 + Cl.platformString(chosen.platform(), CL.CL_PLATFORM_VERSION) + " / " + deviceName + " / "
                 + Cl.deviceString(device, CL.CL_DEVICE_OPENCL_C_VERSION);
@@ -117,7 +105,7 @@ public final class OpenClDevice implements Device {
      */
     public static Optional<String> whyUnavailable() {
         try {
-            return allDevices().isEmpty() ? Optional.of(NO_PLATFORM) : Optional.empty();
+            return Platforms.all().isEmpty() ? Optional.of(NO_PLATFORM) : Optional.empty();
         } catch (DeviceException e) {
             return Optional.of(e.getMessage());
         }
@@ -125,14 +113,7 @@ public final class OpenClDevice implements Device {
 
     /** One line per device, in the order {@link #OpenClDevice(int)} counts: "0: platform / device (cpu)". */
     public static List<String> deviceList() throws DeviceException {
-        List<Cl.Found> all = allDevices();
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            Cl.Found f = all.get(i);
-            out.add(i + ": " + Cl.platformString(f.platform(), CL.CL_PLATFORM_NAME) + " / "
-                    + Cl.deviceString(f.device(), CL.CL_DEVICE_NAME) + " (" + kind(Cl.deviceLong(f.device(), CL.CL_DEVICE_TYPE)) + ")");
-        }
-        return out;
+        return Platforms.describeAll();
     }
 
     @Override
@@ -350,32 +331,6 @@ public final class OpenClDevice implements Device {
     @SuppressWarnings("deprecation")
     private static cl_command_queue createQueue(cl_context context, cl_device_id device) throws DeviceException {
         return Cl.create("clCreateCommandQueue", s -> CL.clCreateCommandQueue(context, device, 0, s));
-    }
-
-    /** Every device, or the "no platform" message if JOCL cannot even load OpenCL. */
-    private static List<Cl.Found> allDevices() throws DeviceException {
-        try {
-            return Cl.devices();
-        } catch (LinkageError e) {
-            throw new DeviceException(NO_PLATFORM + " (JOCL could not load libOpenCL.so, which Debian's "
-                    + "ocl-icd-opencl-dev provides: " + e.getMessage() + ")", e);
-        }
-    }
-
-    private static Cl.Found preferred(List<Cl.Found> all) throws DeviceException {
-        for (long type : new long[] {CL.CL_DEVICE_TYPE_GPU, CL.CL_DEVICE_TYPE_CPU}) {
-            for (Cl.Found f : all) {
-                if ((Cl.deviceLong(f.device(), CL.CL_DEVICE_TYPE) & type) != 0) return f;
-            }
-        }
-        return all.getFirst();
-    }
-
-    private static String kind(long type) {
-        if ((type & CL.CL_DEVICE_TYPE_GPU) != 0) return "gpu";
-        if ((type & CL.CL_DEVICE_TYPE_CPU) != 0) return "cpu";
-        if ((type & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0) return "accelerator";
-        return "other";
     }
 
     /** Runs a release call whose failure can only be ignored (close cannot throw a checked exception). */
