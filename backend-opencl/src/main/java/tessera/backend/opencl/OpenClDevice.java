@@ -144,10 +144,7 @@ public final class OpenClDevice implements Device {
      */
     public void load(OpenClProgram program) throws DeviceException {
         ensureOpen();
-        if (program.needsFp64() && !fp64) {
-            throw new DeviceException("module " + program.moduleName() + " uses f64, but " + name
-                    + " does not support double precision (no cl_khr_fp64)");
-        }
+        requireFp64(program, fp64, name);
         Built built = builds.get(program.source());
         if (built == null) {
             built = build(program);
@@ -157,6 +154,14 @@ public final class OpenClDevice implements Device {
             Loaded loaded = built.kernels().get(k.getValue());
             if (loaded == null) throw new DeviceException("program of module " + program.moduleName() + " has no kernel " + k.getValue());
             kernels.put(k.getKey(), loaded);
+        }
+    }
+
+    /** Refuses, with a clear message, a program that uses f64 on a device without {@code cl_khr_fp64}. */
+    static void requireFp64(OpenClProgram program, boolean deviceHasFp64, String deviceName) throws DeviceException {
+        if (program.needsFp64() && !deviceHasFp64) {
+            throw new DeviceException("module " + program.moduleName() + " uses f64, but " + deviceName
+                    + " does not support double precision (no cl_khr_fp64)");
         }
     }
 

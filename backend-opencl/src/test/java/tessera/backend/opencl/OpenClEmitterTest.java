@@ -118,6 +118,16 @@ class OpenClEmitterTest {
     }
 
     @Test
+    void aDeviceWithoutF64RefusesAnF64ProgramClearly() throws Exception {
+        OpenClProgram f64 = emitter.emit(L.module("totals", Samples.serialSum()));
+        assertThatThrownBy(() -> OpenClDevice.requireFp64(f64, false, "opencl (some gpu, gpu)"))
+                .isInstanceOf(tessera.ir.loop.Device.DeviceException.class)
+                .hasMessage("module totals uses f64, but opencl (some gpu, gpu) does not support double precision (no cl_khr_fp64)");
+        OpenClDevice.requireFp64(f64, true, "opencl (pocl, cpu)");
+        OpenClDevice.requireFp64(emitter.emit(L.module("m", Samples.matvec())), false, "opencl (some gpu, gpu)");
+    }
+
+    @Test
     void helpersAppearOnlyWhenCalledAndBeforeTheKernels() {
         assertThat(emit(Samples.matvec())).doesNotContain("tsr_");
         assertInOrder(emit(Samples.philox()),
