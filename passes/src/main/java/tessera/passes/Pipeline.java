@@ -2,13 +2,23 @@ package tessera.passes;
 
 import java.util.List;
 
-/** The passes, in order. Tensor level only for now; loop-level passes come with the backends. */
+/** The passes, in order. Nothing is found by scanning: this list is the pipeline. */
 public final class Pipeline {
     private Pipeline() {}
 
+    /** Tensor level: what is computed. */
     public static List<Pass> tensorPasses() {
         return List.of(
-                new Canonicalize()   // fold constants, inline constant lets
+                new Canonicalize(),     // fold constants and fixed dims, inline constant lets
+                new FuseElementwise()   // elementwise temporaries into their consumers
+        );
+    }
+
+    /** Loop level, after {@link Lower}: how it is computed on one target. */
+    public static List<LoopPass> loopPasses() {
+        return List.of(
+                new Simplify(),         // fold, drop dead lets and constant branches
+                new MapToTarget()       // unit-stride reductions onto vector lanes (per Target)
         );
     }
 }

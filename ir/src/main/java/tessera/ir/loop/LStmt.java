@@ -17,6 +17,15 @@ public sealed interface LStmt {
     /** Writes element {@code index} of a buffer (converted to the buffer's element type). */
     record Store(String buffer, LExpr index, LExpr value) implements LStmt {}
 
+    /**
+     * How a loop may run. SERIAL: in order. UNROLLED: in order, unrolled by the backend.
+     * VECTORIZED (set by MapToTarget): the body is straight-line {@link Let}s and {@link Assign}s
+     * that accumulate into {@link Var}s declared before the loop with {@code acc = acc + e},
+     * {@code acc = max(acc, e)} or {@code acc = min(acc, e)}; every load's index is the loop
+     * variable plus something invariant (unit stride) or invariant; a backend may run it across
+     * vector lanes with a masked tail and combine the lanes at the end. Running it serially is
+     * always correct.
+     */
     enum LoopKind { SERIAL, UNROLLED, VECTORIZED }
 
     /** {@code for (var = lo; var < hi; var++)}; the var is I32. */

@@ -1,0 +1,43 @@
+package tessera.passes;
+
+import java.util.List;
+import java.util.Optional;
+import tessera.ir.Diagnostic;
+import tessera.ir.loop.Module;
+import tessera.ir.tensor.Program;
+import tessera.ir.tensor.Stmt;
+
+/**
+ * Lowers a Tensor IR program to Loop IR: one kernel per statement (its left-hand variables are
+ * the grid; reductions become serial loops with accumulators; filters and domains become guards;
+ * a softmax reads row statistics computed by a kernel of its own; topk runs k selection passes;
+ * scatter writes through computed indices), presence masks for tensors whose entries may be
+ * absent, lets that are formulas of dims and parameters computed on the host, and the launch plan.
+ * This is the generic lowering: correct for every valid program, slow where a pattern pass (such
+ * as flash fusion, to come) would do better. Run {@link FuseElementwise} first so elementwise
+ * temporaries never reach memory.
+ */
+public final class Lower {
+    private Lower() {}
+
+    /** The module, or diagnostics for programs this lowering cannot handle (data-dependent sizes). */
+    public record Result(Optional<Module> module, List<Diagnostic> diagnostics) {
+        public Result {
+            diagnostics = List.copyOf(diagnostics);
+        }
+    }
+
+    public static Result lower(Program program) {
+        return new tessera.passes.lower.LoweringEntry(program).run();
+    }
+
+    /** A readable stem for compiler-made buffers of a statement: its tensor's name. */
+    public static String bufferBase(Stmt s) {
+        return switch (s) {
+            case Stmt.Let l -> l.name();
+            case Stmt.Define d -> d.tensor();
+            case Stmt.Scatter sc -> sc.tensor();
+            case Stmt.TopK t -> t.tensor();
+        };
+    }
+}

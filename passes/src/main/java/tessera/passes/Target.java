@@ -1,0 +1,51 @@
+package tessera.passes;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the compiler knows about a machine, and all that passes may ask of it: how many lanes a
+ * group has, how wide a vector is, how much fast memory a group gets, and the tile sizes it
+ * prefers. Passes read these numbers; they never test a target's name.
+ *
+ * @param lanesPerGroup work items per group (a CUDA block, an OpenCL work-group); 1 on the JVM
+ * @param vectorLanes f32 lanes per vector instruction (Vector API species length on the JVM)
+ * @param fastMemoryBytes shared/local memory per group; 0 when there is none to manage
+ * @param tileRows preferred rows (query tile) per group
+ * @param tileCols preferred columns (key tile) per inner step
+ */
+public record Target(String name, String description, int lanesPerGroup, int vectorLanes, long fastMemoryBytes,
+                     int tileRows, int tileCols) {
+    /** The JVM: threads over the outermost parallel loop, the preferred Vector API species inside. */
+    public static Target java() {
+        int lanes = jdk.incubatorVectorLanes();
+        return new Target("java", "Java (Vector API, " + lanes + " f32 lanes, " + Runtime.getRuntime().availableProcessors()
+                + " threads)", 1, lanes, 0, 64, 64);
+    }
+
+    /** OpenCL C 1.2 for any device; work-groups of 64 with 32 KiB of local memory, the common minimum. */
+    public static Target opencl() {
+        return new Target("opencl", "OpenCL C 1.2 (any ICD)", 64, 1, 32 * 1024, 64, 64);
+    }
+
+    public static List<Target> all() {
+        return List.of(java(), opencl());
+    }
+
+    public static Optional<Target> byName(String name) {
+        return all().stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+
+    /** The preferred species length without making this class depend on the incubator module. */
+    private static final class jdk {
+        static int incubatorVectorLanes() {
+            try {
+                Class<?> species = Class.forName("jdk.incubator.vector.FloatVector");
+                Object preferred = species.getField("SPECIES_PREFERRED").get(null);
+                return (int) preferred.getClass().getMethod("length").invoke(preferred);
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return 8; // the module is not resolved in this JVM; a common AVX2 width
+            }
+        }
+    }
+}
