@@ -104,10 +104,10 @@ final class KernelEmitter {
 
     private ScalarStmts scalarStmts(Names names, Map<String, DType> buffers) {
         ScalarExprs exprs = new ScalarExprs(names, helpers);
-        Optional<DotProduct> dots = options.vectoriseReductions()
-                ? Optional.of(new DotProduct(names, exprs, buffers, helpers))
+        Optional<ReductionLoops> reductions = options.vectoriseReductions()
+                ? Optional.of(new ReductionLoops(names, exprs, buffers, helpers))
                 : Optional.empty();
-        return new ScalarStmts(names, exprs, dots);
+        return new ScalarStmts(names, exprs, reductions);
     }
 
     /** Splits the outermost extent into chunks on the pool; joins every chunk before rethrowing a failure. */
@@ -215,7 +215,7 @@ final class KernelEmitter {
             d.add("\n<p>Runs the body once for every grid point; the outermost dimension ({@code $L}) is split across {@code $L}.",
                     k.grid().getFirst().var(), pool);
             d.add(lanes.map(t -> CodeBlock.of(" The innermost ({@code $L}) runs on $L vector lanes.\n",
-                    k.grid().getLast().var(), t.sourceName())).orElse(CodeBlock.of(" All loops are scalar.\n")));
+                    k.grid().getLast().var(), t.sourceName())).orElse(CodeBlock.of(" The grid loops are scalar.\n")));
         }
         d.add("\n@param $L the pool that runs the chunks of the outermost grid dimension\n", pool);
         for (int i = 0; i < params.size(); i++) {

@@ -10,17 +10,17 @@ import tessera.runtime.DType;
  * Loop IR statements as plain Java statements: lets and vars become typed locals, stores convert
  * to the element type, {@code For} becomes a counted {@code for} (its bound re-read every
  * iteration, as written), {@code If} an {@code if}, a comment a {@code //} line. Serial
- * dot-product loops go to {@link DotProduct} when it is given.
+ * reduction loops go to {@link ReductionLoops} when it is given.
  */
 final class ScalarStmts {
     private final Names names;
     private final ScalarExprs exprs;
-    private final Optional<DotProduct> dots;
+    private final Optional<ReductionLoops> reductions;
 
-    ScalarStmts(Names names, ScalarExprs exprs, Optional<DotProduct> dots) {
+    ScalarStmts(Names names, ScalarExprs exprs, Optional<ReductionLoops> reductions) {
         this.names = names;
         this.exprs = exprs;
-        this.dots = dots;
+        this.reductions = reductions;
     }
 
     void emit(List<LStmt> body, CodeBlock.Builder out) {
@@ -50,7 +50,7 @@ final class ScalarStmts {
                         exprs.storeValue(st.value(), buf.type()).code());
             }
             case LStmt.For f -> {
-                if (dots.isEmpty() || !dots.get().tryEmit(f, out)) {
+                if (reductions.isEmpty() || !reductions.get().tryEmit(f, out)) {
                     loop(f, out);
                 }
             }

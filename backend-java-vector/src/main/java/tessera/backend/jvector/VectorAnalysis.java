@@ -28,6 +28,11 @@ import tessera.runtime.DType;
  * </ul>
  * Everything else (integer or bool buffers, mixed float widths, gathers, strided indices,
  * {@code % floor ceil} on varying values, Philox, loops, branches) runs in the scalar loop.
+ *
+ * <p>A reduction loop ({@link #analyseReduction}) is the same, except that instead of stores its
+ * body has accumulations into variables declared outside it: {@code acc = acc + e} (or
+ * {@code e + acc}), {@code acc = max(acc, e)}, {@code acc = min(acc, e)} (either argument order),
+ * each accumulator assigned once, of the lane type, and read nowhere else in the body.
  */
 final class VectorAnalysis {
     /** How a value is computed in the vector loop. */
@@ -43,6 +48,12 @@ final class VectorAnalysis {
         /** Not computable on lanes. */
         NONE
     }
+
+    /** How an accumulator combines its terms. */
+    enum Op { SUM, MAX, MIN }
+
+    /** One statement {@code acc = acc op term} of a reduction loop. */
+    record Accumulation(String acc, Op op, LExpr term) {}
 
     private final String var;
     private final Map<String, DType> buffers;
@@ -85,6 +96,92 @@ final class VectorAnalysis {
             }
         }
         return stores > 0 && laneType != null ? Optional.of(laneType) : Optional.empty();
+    }
+
+    /**
+     * The lane type if the body of a reduction loop over {@code var} can run on lanes;
+     * {@code types} gives the type of each variable declared outside the loop (accumulator
+     * candidates). Call once per analysis.
+     */
+    Optional<DType> analyseReduction(List<LStmt> body, java.util.function.Function<String, Optional<DType>> types) {
+        List<Accumulation> accs = accumulations(body);
+        if (accs.isEmpty() || accs.stream().map(Accumulation::acc).distinct().count() != accs.size()) {
+            return Optional.empty();
+        }
+        for (Accumulation a : accs) {
+            lets.put(a.acc(), Kind.NONE);
+        }
+        for (LStmt s : body) {
+            boolean ok = switch (s) {
+                case LStmt.Let l -> !l.name().equals(var) && !lets.containsKey(l.name())
+                        && bind(l.name(), kind(l.value()));
+                case LStmt.Assign a -> {
+                    Optional<Accumulation> acc = accumulation(a);
+                    Optional<DType> t = types.apply(a.name());
+                    yield acc.isPresent() && t.isPresent() && lane(t.get()) && acc.get().term().type() == t.get()
+                            && operand(kind(acc.get().term()));
+                }
+                case LStmt.Comment c -> true;
+                case LStmt.Store st -> false;
+                case LStmt.Var v -> false;
+                case LStmt.For f -> false;
+                case LStmt.If i -> false;
+            };
+            if (!ok) {
+                return Optional.empty();
+            }
+        }
+        return Optional.ofNullable(laneType);
+    }
+
+    /** The accumulations of a body; an assignment that is not one makes the list empty. */
+    static List<Accumulation> accumulations(List<LStmt> body) {
+        List<Accumulation> out = new java.util.ArrayList<>();
+        for (LStmt s : body) {
+            if (s instanceof LStmt.Assign a) {
+                Optional<Accumulation> acc = accumulation(a);
+                if (acc.isEmpty()) {
+                    return List.of();
+                }
+                out.add(acc.get());
+            }
+        }
+        return out;
+    }
+
+    /** {@code a} as an accumulation, if it has one of the accepted forms. */
+    static Optional<Accumulation> accumulation(LStmt.Assign a) {
+        String acc = a.name();
+        return switch (a.value()) {
+            case LExpr.Binary b when b.op() == tessera.ir.tensor.Expr.BinOp.ADD -> term(acc, Op.SUM, b.a(), b.b());
+            case LExpr.Call c when c.fn() == tessera.ir.tensor.Expr.Builtin.MAX -> term(acc, Op.MAX, c.args().get(0), c.args().get(1));
+            case LExpr.Call c when c.fn() == tessera.ir.tensor.Expr.Builtin.MIN -> term(acc, Op.MIN, c.args().get(0), c.args().get(1));
+            default -> Optional.empty();
+        };
+    }
+
+    private static Optional<Accumulation> term(String acc, Op op, LExpr x, LExpr y) {
+        if (x instanceof LExpr.Ref r && r.name().equals(acc) && !mentions(y, acc)) {
+            return Optional.of(new Accumulation(acc, op, y));
+        }
+        if (y instanceof LExpr.Ref r && r.name().equals(acc) && !mentions(x, acc)) {
+            return Optional.of(new Accumulation(acc, op, x));
+        }
+        return Optional.empty();
+    }
+
+    /** True if {@code e} reads the value named {@code name}. */
+    static boolean mentions(LExpr e, String name) {
+        return switch (e) {
+            case LExpr.Const c -> false;
+            case LExpr.Ref r -> r.name().equals(name);
+            case LExpr.Load l -> mentions(l.index(), name);
+            case LExpr.Unary u -> mentions(u.x(), name);
+            case LExpr.Binary b -> mentions(b.a(), name) || mentions(b.b(), name);
+            case LExpr.Select s -> mentions(s.cond(), name) || mentions(s.a(), name) || mentions(s.b(), name);
+            case LExpr.Call c -> c.args().stream().anyMatch(x -> mentions(x, name));
+            case LExpr.Cast c -> mentions(c.x(), name);
+        };
     }
 
     private boolean bind(String name, Kind k) {

@@ -4,7 +4,9 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
@@ -31,6 +33,11 @@ final class VectorBody {
     private final VectorAnalysis analysis;
     private final DType lanes;
     private Optional<String> mask = Optional.empty();
+    /** In a reduction loop: the vector of partial results of each accumulator, by IR name. */
+    private final Map<String, Partial> partials = new LinkedHashMap<>();
+
+    /** An accumulator's lanes: the Java name of its vector of partial results and how it combines. */
+    private record Partial(String lanes, VectorAnalysis.Op op) {}
 
     VectorBody(Names names, ScalarExprs exprs, VectorAnalysis analysis, DType lanes) {
         this.names = names;
@@ -84,6 +91,85 @@ final class VectorBody {
         out.endControlFlow();
     }
 
+    /**
+     * The reduction loop {@code f} whose {@code accumulations} {@link VectorAnalysis#analyseReduction}
+     * accepted: each accumulator gets a vector of partial results (starting at the operation's
+     * identity), full vectors and then a masked tail update them, and their lanes are combined
+     * into the accumulator after the loop. The result is reassociated.
+     */
+    void reduction(LStmt.For f, List<VectorAnalysis.Accumulation> accumulations, CodeBlock.Builder out) {
+        String s = species(lanes);
+        out.add("// $L runs on vector lanes ($L lanes of $L), the tail under a mask; the reduction is reassociated\n",
+                f.var(), s, lanes.sourceName());
+        out.add("{\n").indent();
+        names.push();
+        CodeBlock lo = exprs.as(f.lo(), DType.I32).code();
+        String k = names.declare(f.var(), DType.I32);
+        out.addStatement("int $L = $L", k, lo);
+        String end = names.fresh("end");
+        out.addStatement("int $L = $L", end, exprs.as(f.hi(), DType.I32).code());
+        for (VectorAnalysis.Accumulation a : accumulations) {
+            String partial = names.fresh(names.get(a.acc()).java() + "Lanes");
+            double identity = switch (a.op()) {
+                case SUM -> -0.0;
+                case MAX -> Double.NEGATIVE_INFINITY;
+                case MIN -> Double.POSITIVE_INFINITY;
+            };
+            out.addStatement("$T $L = $L", vectorClass(lanes), partial, broadcast(ScalarExprs.constant(identity, lanes).code()));
+            partials.put(a.acc(), new Partial(partial, a.op()));
+        }
+        names.push();
+        String upper = names.fresh("upper");
+        out.beginControlFlow("for (int $L = $L + $L.loopBound($L - $L); $L < $L; $L += $L.length())",
+                upper, k, s, end, k, k, upper, k, s);
+        block(f.body(), Optional.empty(), out);
+        out.endControlFlow();
+        names.pop();
+        out.beginControlFlow("if ($L < $L)", k, end);
+        names.push();
+        String m = names.fresh("tail");
+        out.addStatement("$T $L = $L.indexInRange($L, $L)", maskType(lanes), m, s, k, end);
+        block(f.body(), Optional.of(m), out);
+        names.pop();
+        out.endControlFlow();
+        for (VectorAnalysis.Accumulation a : accumulations) {
+            String acc = names.get(a.acc()).java();
+            String partial = partials.get(a.acc()).lanes();
+            switch (a.op()) {
+                case SUM -> out.addStatement("$L = $L + $L.reduceLanes($T.ADD)", acc, acc, partial, VECTOR_OPERATORS);
+                case MAX -> out.addStatement("$L = $T.max($L, $L.reduceLanes($T.MAX))", acc, ScalarExprs.MATH, acc, partial, VECTOR_OPERATORS);
+                case MIN -> out.addStatement("$L = $T.min($L, $L.reduceLanes($T.MIN))", acc, ScalarExprs.MATH, acc, partial, VECTOR_OPERATORS);
+            }
+        }
+        partials.clear();
+        names.pop();
+        out.unindent().add("}\n");
+    }
+
+    /** {@code partial = partial op term}; a sum of products is a fused multiply-add on full vectors. */
+    private void accumulate(LStmt.Assign a, CodeBlock.Builder out) {
+        VectorAnalysis.Accumulation acc = VectorAnalysis.accumulation(a)
+                .orElseThrow(() -> new IllegalStateException("internal error: not an accumulation: " + a));
+        Partial p = partials.get(a.name());
+        if (p == null) {
+            throw new IllegalStateException("internal error: Assign to '" + a.name() + "' in a vector loop");
+        }
+        String op = switch (p.op()) {
+            case SUM -> "ADD";
+            case MAX -> "MAX";
+            case MIN -> "MIN";
+        };
+        LExpr term = acc.term();
+        if (mask.isEmpty() && p.op() == VectorAnalysis.Op.SUM && term instanceof LExpr.Binary b
+                && b.op() == tessera.ir.tensor.Expr.BinOp.MUL && analysis.kind(term) == VectorAnalysis.Kind.LANES) {
+            out.addStatement("$L = $L.fma($L, $L)", p.lanes(), lanes(b.a()), lanes(b.b()), p.lanes());
+        } else if (mask.isEmpty()) {
+            out.addStatement("$L = $L.lanewise($T.$L, $L)", p.lanes(), p.lanes(), VECTOR_OPERATORS, op, lanes(term));
+        } else {
+            out.addStatement("$L = $L.lanewise($T.$L, $L, $L)", p.lanes(), p.lanes(), VECTOR_OPERATORS, op, lanes(term), mask.get());
+        }
+    }
+
     private void block(List<LStmt> body, Optional<String> laneMask, CodeBlock.Builder out) {
         mask = laneMask;
         names.push();
@@ -127,7 +213,7 @@ final class VectorBody {
             }
             case LStmt.Comment c -> ScalarStmts.comment(c.text(), out);
             case LStmt.Var v -> throw new IllegalStateException("internal error: Var in a vector loop");
-            case LStmt.Assign a -> throw new IllegalStateException("internal error: Assign in a vector loop");
+            case LStmt.Assign a -> accumulate(a, out);
             case LStmt.For f -> throw new IllegalStateException("internal error: For in a vector loop");
             case LStmt.If i -> throw new IllegalStateException("internal error: If in a vector loop");
         }

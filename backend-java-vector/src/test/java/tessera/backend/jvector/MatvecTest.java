@@ -92,7 +92,7 @@ class MatvecTest {
         Kernel k = matvec(DType.F64, false);
         vector.prepare(Run.module("matvec64", k));
         if (JavaDevice.vectorModulePresent()) {
-            assertThat(vector.lastSource()).contains("DoubleVector.zero(DOUBLE_SPECIES)");
+            assertThat(vector.lastSource()).contains("DoubleVector.broadcast(DOUBLE_SPECIES, -0.0)");
         }
         double[] a = new double[rows * cols];
         double[] x = new double[cols];
