@@ -8,6 +8,7 @@ import java.lang.invoke.MethodType;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
@@ -20,7 +21,8 @@ import tessera.runtime.Tensor;
 /**
  * The JVM as a {@link Device} ("java"): buffers are Java arrays on the heap; {@link #prepare}
  * emits the module as Java ({@link JavaEmitter}), compiles it in memory
- * ({@link JavaCompilerService}) and finds each kernel's method; {@link #launch} calls it with the
+ * ({@link JavaCompilerService}; the last 32 classes are kept by source text, so preparing the same
+ * module again compiles nothing) and finds each kernel's method; {@link #launch} calls it with the
  * buffers and scalars bound by name, on a ForkJoinPool the device owns (closed by {@link #close}).
  *
  * <p>Vector API code needs {@code jdk.incubator.vector} in the running JVM
@@ -39,7 +41,16 @@ public final class JavaDevice implements Device {
 
     private final JavaOptions options;
     private final ForkJoinPool pool;
+    private static final int CACHED_CLASSES = 32;
+
     private final Map<String, Prepared> kernels = new HashMap<>();
+    /** Compiled classes by source text, most recently used last: re-preparing a module compiles nothing. */
+    private final Map<String, Class<?>> compiled = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Class<?>> eldest) {
+            return size() > CACHED_CLASSES;
+        }
+    };
     private JavaCompilerService compiler;
     private JavaSource lastSource;
 
@@ -83,10 +94,14 @@ public final class JavaDevice implements Device {
         } catch (RuntimeException e) {
             throw new DeviceException("internal error: the Java backend cannot emit module '" + module.name() + "': " + e.getMessage(), e);
         }
-        if (compiler == null) {
-            compiler = new JavaCompilerService();
+        Class<?> cls = compiled.get(source.text());
+        if (cls == null) {
+            if (compiler == null) {
+                compiler = new JavaCompilerService();
+            }
+            cls = compiler.compile(source);
+            compiled.put(source.text(), cls);
         }
-        Class<?> cls = compiler.compile(source);
         Map<String, Prepared> found = new HashMap<>();
         for (Kernel k : module.kernels()) {
             String method = source.methods().get(k.name());

@@ -29,14 +29,13 @@ class ControlFlowTest {
         device.close();
     }
 
-    /** Row max and argmax with an If inside a loop, an If/else on the result, and a triangular prefix sum. */
-    @Test
-    void argmaxAndPrefixSums() throws Exception {
+    /** Row max and argmax (an If in a loop), an If/else on the result, and a triangular prefix sum. */
+    static Kernel argmax() {
         LExpr i = i32("i");
         LExpr k = i32("k");
         LExpr best = ref("best", DType.F32);
         LExpr arg = ref("arg", DType.I32);
-        Kernel kernel = new Kernel("argmax", List.of(in("a", DType.F32), out("mx", DType.F32), out("am", DType.I32),
+        return new Kernel("argmax", List.of(in("a", DType.F32), out("mx", DType.F32), out("am", DType.I32),
                 out("even", DType.BOOL), out("prefix", DType.F64), scalar("R", DType.I32), scalar("C", DType.I32)),
                 List.of(dim("i", i32("R"))),
                 List.of(var("best", DType.F32, cf(Double.NEGATIVE_INFINITY)),
@@ -56,6 +55,11 @@ class ControlFlowTest {
                                 assign("sum", add(ref("sum", DType.F64), cast(f32("a", k), DType.F64)))),
                         store("prefix", i, ref("sum", DType.F64))),
                 "argmax");
+    }
+
+    @Test
+    void argmaxAndPrefixSums() throws Exception {
+        Kernel kernel = argmax();
         device.prepare(Run.module("argmax", kernel));
         assertThat(device.lastSource()).contains("// a new maximum").contains("} else {");
         int rows = 37;
