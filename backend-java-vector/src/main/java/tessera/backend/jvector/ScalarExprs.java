@@ -71,7 +71,9 @@ final class ScalarExprs {
      */
     JExpr storeValue(LExpr value, DType storage) {
         return switch (storage) {
-            case BOOL -> JExpr.of(JExpr.CONDITIONAL, "$L ? (byte) 1 : (byte) 0", as(value, DType.BOOL).atLeast(JExpr.OR));
+            case BOOL -> value instanceof LExpr.Const c
+                    ? JExpr.of(JExpr.UNARY, "(byte) $L", c.value() != 0 ? 1 : 0)
+                    : JExpr.of(JExpr.CONDITIONAL, "$L ? (byte) 1 : (byte) 0", as(value, DType.BOOL).atLeast(JExpr.OR));
             case F16 -> JExpr.primary("$T.floatToFloat16($L)", FLOAT, as(value, DType.F32).code());
             case BF16 -> {
                 helpers.useBf16();
