@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -159,7 +160,7 @@ public final class JavaDevice implements Device {
         try {
             t = Tensor.zeros(b.type(), shape);
         } catch (IllegalArgumentException e) {
-            throw new DeviceException("cannot read " + b + " as shape " + java.util.Arrays.toString(shape) + ": " + e.getMessage(), e);
+            throw new DeviceException("cannot read " + b + " as shape " + Arrays.toString(shape) + ": " + e.getMessage(), e);
         }
         if (t.size() != b.elements()) {
             throw new DeviceException("cannot read " + b + " as " + t.shapeString() + ": the element counts differ");

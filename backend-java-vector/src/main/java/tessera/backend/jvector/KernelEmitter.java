@@ -11,6 +11,7 @@ import com.palantir.javapoet.WildcardTypeName;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -221,7 +222,7 @@ final class KernelEmitter {
         for (int i = 0; i < params.size(); i++) {
             Kernel.Param p = k.params().get(i);
             String what = switch (p) {
-                case Kernel.BufferParam b -> "buffer of " + b.type().sourceName() + " (" + b.access().name().toLowerCase(java.util.Locale.ROOT) + ")";
+                case Kernel.BufferParam b -> "buffer of " + b.type().sourceName() + " (" + b.access().name().toLowerCase(Locale.ROOT) + ")";
                 case Kernel.ScalarParam s -> "scalar " + s.type().sourceName();
             };
             d.add("@param $L $L {@code $L}\n", params.get(i), what, ScalarStmts.javadocSafe(p.name()));

@@ -1,11 +1,14 @@
 package tessera.backend.jvector;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
+import tessera.ir.tensor.Expr;
 import tessera.runtime.DType;
 
 /**
@@ -103,7 +106,7 @@ final class VectorAnalysis {
      * {@code types} gives the type of each variable declared outside the loop (accumulator
      * candidates). Call once per analysis.
      */
-    Optional<DType> analyseReduction(List<LStmt> body, java.util.function.Function<String, Optional<DType>> types) {
+    Optional<DType> analyseReduction(List<LStmt> body, Function<String, Optional<DType>> types) {
         List<Accumulation> accs = accumulations(body);
         if (accs.isEmpty() || accs.stream().map(Accumulation::acc).distinct().count() != accs.size()) {
             return Optional.empty();
@@ -136,7 +139,7 @@ final class VectorAnalysis {
 
     /** The accumulations of a body; an assignment that is not one makes the list empty. */
     static List<Accumulation> accumulations(List<LStmt> body) {
-        List<Accumulation> out = new java.util.ArrayList<>();
+        List<Accumulation> out = new ArrayList<>();
         for (LStmt s : body) {
             if (s instanceof LStmt.Assign a) {
                 Optional<Accumulation> acc = accumulation(a);
@@ -153,10 +156,18 @@ final class VectorAnalysis {
     static Optional<Accumulation> accumulation(LStmt.Assign a) {
         String acc = a.name();
         return switch (a.value()) {
-            case LExpr.Binary b when b.op() == tessera.ir.tensor.Expr.BinOp.ADD -> term(acc, Op.SUM, b.a(), b.b());
-            case LExpr.Call c when c.fn() == tessera.ir.tensor.Expr.Builtin.MAX -> term(acc, Op.MAX, c.args().get(0), c.args().get(1));
-            case LExpr.Call c when c.fn() == tessera.ir.tensor.Expr.Builtin.MIN -> term(acc, Op.MIN, c.args().get(0), c.args().get(1));
-            default -> Optional.empty();
+            case LExpr.Binary b -> b.op() == Expr.BinOp.ADD ? term(acc, Op.SUM, b.a(), b.b()) : Optional.empty();
+            case LExpr.Call c -> switch (c.fn()) {
+                case MAX -> term(acc, Op.MAX, c.args().get(0), c.args().get(1));
+                case MIN -> term(acc, Op.MIN, c.args().get(0), c.args().get(1));
+                case EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, ABS, POW, FLOOR, CEIL, FLOAT, INT, PHILOX, UNIFORM -> Optional.empty();
+            };
+            case LExpr.Const c -> Optional.empty();
+            case LExpr.Ref r -> Optional.empty();
+            case LExpr.Load l -> Optional.empty();
+            case LExpr.Unary u -> Optional.empty();
+            case LExpr.Select s -> Optional.empty();
+            case LExpr.Cast c -> Optional.empty();
         };
     }
 
@@ -236,7 +247,7 @@ final class VectorAnalysis {
             case ADD, SUB -> {
                 boolean index = b.type() == DType.I32
                         && (ka == Kind.INDEX && kb == Kind.INVARIANT && b.b().type() == DType.I32
-                            || b.op() == tessera.ir.tensor.Expr.BinOp.ADD
+                            || b.op() == Expr.BinOp.ADD
                                && ka == Kind.INVARIANT && kb == Kind.INDEX && b.a().type() == DType.I32);
                 yield index ? Kind.INDEX : arithmetic(b.type(), ka, kb);
             }
@@ -312,7 +323,7 @@ final class VectorAnalysis {
             case LExpr.Load l -> false;
             case LExpr.Unary u -> total(u.x());
             case LExpr.Binary b -> {
-                boolean intDivision = (b.op() == tessera.ir.tensor.Expr.BinOp.DIV || b.op() == tessera.ir.tensor.Expr.BinOp.MOD)
+                boolean intDivision = (b.op() == Expr.BinOp.DIV || b.op() == Expr.BinOp.MOD)
                         && b.type() != DType.F32 && b.type() != DType.F64;
                 yield !intDivision && total(b.a()) && total(b.b());
             }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
+import tessera.ir.tensor.Expr;
 import tessera.runtime.DType;
 
 /**
@@ -161,7 +162,7 @@ final class VectorBody {
         };
         LExpr term = acc.term();
         if (mask.isEmpty() && p.op() == VectorAnalysis.Op.SUM && term instanceof LExpr.Binary b
-                && b.op() == tessera.ir.tensor.Expr.BinOp.MUL && analysis.kind(term) == VectorAnalysis.Kind.LANES) {
+                && b.op() == Expr.BinOp.MUL && analysis.kind(term) == VectorAnalysis.Kind.LANES) {
             out.addStatement("$L = $L.fma($L, $L)", p.lanes(), lanes(b.a()), lanes(b.b()), p.lanes());
         } else if (mask.isEmpty()) {
             out.addStatement("$L = $L.lanewise($T.$L, $L)", p.lanes(), p.lanes(), VECTOR_OPERATORS, op, lanes(term));
