@@ -71,13 +71,19 @@ class AgainstLoopInterpreterTest {
         };
     }
 
-    /** Runs {@code m} on the three devices and compares every output with the interpreter's. */
+    /** Runs {@code m} on the interpreter and on the vector and scalar Java devices and compares every output. */
     static void agree(Module m, Map<String, Tensor> in, Map<String, Double> scalars) {
+        agree(m, in, scalars, vector, scalar);
+    }
+
+    /** Runs {@code m} on the interpreter and on {@code devices} and compares every output with the interpreter's. */
+    static void agree(Module m, Map<String, Tensor> in, Map<String, Double> scalars, JavaDevice... devices) {
         Map<String, Tensor> want = ok(m, new LoopInterpreter(), in, scalars);
-        for (JavaDevice d : List.of(vector, scalar)) {
+        for (JavaDevice d : devices) {
             Map<String, Tensor> got = ok(m, d, in, scalars);
             assertThat(got.keySet()).containsExactlyElementsOf(want.keySet());
-            want.forEach((name, ref) -> close(m.name() + "." + name + (d == vector ? " (vector)" : " (scalar)"), got.get(name), ref));
+            String how = d.options().vectorise() ? " (vector)" : " (scalar)";
+            want.forEach((name, ref) -> close(m.name() + "." + name + how, got.get(name), ref));
         }
     }
 
