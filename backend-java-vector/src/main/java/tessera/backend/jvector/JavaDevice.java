@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tessera.ir.loop.Device;
 import tessera.ir.loop.Kernel;
 import tessera.ir.loop.Module;
@@ -197,8 +199,29 @@ public final class JavaDevice implements Device {
         try {
             p.method().invokeWithArguments(args);
         } catch (Throwable e) {
-            throw new DeviceException("kernel '" + kernel.name() + "' failed on the java device: " + original(e), e);
+            throw new DeviceException("kernel '" + kernel.name() + "': " + describe(original(e)), e);
         }
+    }
+
+    private static final Pattern INDEX = Pattern.compile("Index (-?\\d+) out of bounds for length (\\d+)");
+
+    /**
+     * A kernel failure in the words the loop interpreter uses where Java's exception allows
+     * (integer division by zero, an index out of range; the buffer and expression are not known
+     * here), else the exception itself.
+     */
+    private static String describe(Throwable e) {
+        if (e instanceof ArithmeticException) {
+            return "integer division by zero (on the java device)";
+        }
+        if (e instanceof IndexOutOfBoundsException && e.getMessage() != null) {
+            Matcher m = INDEX.matcher(e.getMessage());
+            if (m.matches()) {
+                return "index " + m.group(1) + " out of range [0, " + m.group(2) + ") of a buffer (on the java device)";
+            }
+            return "index out of range (on the java device): " + e.getMessage();
+        }
+        return "failed on the java device: " + e;
     }
 
     /**

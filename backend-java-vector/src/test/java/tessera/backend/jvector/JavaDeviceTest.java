@@ -90,9 +90,15 @@ class JavaDeviceTest {
         device.prepare(Run.module("divide", k));
         Tensor a = Tensor.fromInts(DType.I32, new long[] {64}, new long[64]);
         assertThatThrownBy(() -> Run.launch(device, k, new long[] {64}, Map.of("a", a), Map.of("d", 0.0, "n", 64.0), Map.of("q", new long[] {64})))
-                .isInstanceOf(DeviceException.class).hasMessageContaining("kernel 'divide' failed").hasMessageContaining("/ by zero");
+                .isInstanceOf(DeviceException.class).hasMessage("kernel 'divide': integer division by zero (on the java device)");
         assertThatThrownBy(() -> Run.launch(device, k, new long[] {65}, Map.of("a", a), Map.of("d", 1.0, "n", 65.0), Map.of("q", new long[] {64})))
-                .isInstanceOf(DeviceException.class).hasMessageContaining("out of bounds");
+                .isInstanceOf(DeviceException.class).hasMessage("kernel 'divide': index 64 out of range [0, 64) of a buffer (on the java device)");
+        Kernel relu = VectorLoopTest.relu();
+        device.prepare(Run.module("relu", relu));
+        Tensor x = Tensor.zeros(DType.F32, 20);
+        assertThatThrownBy(() -> Run.launch(device, relu, new long[] {33}, Map.of("x", x, "b", Tensor.zeros(DType.F32, 1)),
+                Map.of("alpha", 1.0, "n", 33.0), Map.of("y", new long[] {33})))
+                .isInstanceOf(DeviceException.class).hasMessageStartingWith("kernel 'relu': index").hasMessageNotContaining("\n");
     }
 
     @Test
