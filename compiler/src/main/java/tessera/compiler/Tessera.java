@@ -7,7 +7,9 @@ import tessera.grammar.Loader;
 import tessera.grammar.Resolver;
 import tessera.ir.Diagnostic;
 import tessera.ir.tensor.Program;
+import tessera.passes.LoopPassManager;
 import tessera.passes.PassManager;
+import tessera.passes.Target;
 import tessera.passes.Pipeline;
 
 /**
@@ -25,6 +27,14 @@ public final class Tessera {
     /** Compiles source text held in memory, named {@code fileName} in diagnostics; imports resolve against the working directory. */
     public static Compilation compileSource(String fileName, String source, CompileOptions options) {
         return finish(Loader.loadSource(fileName, source, Path.of("").toAbsolutePath()), options);
+    }
+
+    /**
+     * Lowers a compiled kernel to Loop IR for a target and runs the loop passes. Programs the
+     * generic lowering cannot handle (sizes that depend on tensor data) give diagnostics.
+     */
+    public static LoopPassManager.Result lower(Program program, Target target) {
+        return new LoopPassManager(Pipeline.loopPasses()).run(program, target);
     }
 
     private static Compilation finish(Loader.Unit unit, CompileOptions options) {

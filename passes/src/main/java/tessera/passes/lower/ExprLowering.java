@@ -81,7 +81,7 @@ final class ExprLowering {
         LExpr flat = L.flat(idx, lowering.shape(r.tensor()));
         String mask = lowering.mask(r.tensor());
         if (mask != null) {
-            present = L.and(present, L.cmp(Expr.BinOp.NE, new LExpr.Load(mask, flat, DType.BOOL), L.FALSE));
+            present = L.and(present, new LExpr.Load(mask, flat, DType.BOOL));
         }
         return new V(new LExpr.Load(r.tensor(), flat, r.type()), present);
     }

@@ -51,6 +51,7 @@ final class Lowering {
     /** The module, or the diagnostics that say why this program cannot be lowered. */
     Lower.Result run() {
         signature();
+        readyDerivedDims();
         for (Stmt s : program.body()) {
             current = s;
             switch (s) {
@@ -122,9 +123,24 @@ final class Lowering {
         hostScalars.put(s.name(), s.type());
     }
 
+    /** Adds the derived dims whose formulas use only host scalars known so far. */
+    private void readyDerivedDims() {
+        for (Program.Dim d : program.dims()) {
+            if (d.derived().isEmpty() || hostScalars.containsKey(d.name()) || !isHostComputable(d.derived().get())) continue;
+            boolean[] ready = {true};
+            ExprWalker.walk(d.derived().get(), x -> {
+                if (x instanceof Expr.Scalar s && !hostScalars.containsKey(s.name())) ready[0] = false;
+            });
+            if (ready[0]) {
+                addScalar(new LaunchPlan.HostScalar(d.name(), DType.I32, LaunchPlan.ScalarSource.COMPUTED,
+                        Optional.of(L.cast(hostExpr(d.derived().get()), DType.I32)), "", -1));
+            }
+        }
+    }
+
     private void derivedDims() {
         for (Program.Dim d : program.dims()) {
-            if (d.derived().isEmpty()) continue;
+            if (d.derived().isEmpty() || hostScalars.containsKey(d.name())) continue;
             if (!isHostComputable(d.derived().get())) {
                 diagnostics.add(Diagnostic.error(d.span(), "the size of '" + d.name() + "' depends on tensor data",
                         "sizes must be formulas of dims and scalar parameters on this target"));
@@ -197,6 +213,7 @@ final class Lowering {
         if (isHostComputable(l.value())) {
             addScalar(new LaunchPlan.HostScalar(l.name(), l.value().type(), LaunchPlan.ScalarSource.COMPUTED,
                     Optional.of(hostExpr(l.value())), "", -1));
+            readyDerivedDims();
             return;
         }
         // A let that reads tensors is computed by a one-point kernel into a one-element buffer.

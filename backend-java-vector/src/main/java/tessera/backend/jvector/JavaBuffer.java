@@ -1,0 +1,54 @@
+package tessera.backend.jvector;
+
+import tessera.ir.loop.Device;
+import tessera.runtime.DType;
+
+/**
+ * A buffer of the {@link JavaDevice}: a Java array of the type {@link JavaTypes#arrayClass} gives
+ * for {@code type} ({@code float[]} for f32, {@code byte[]} of 0/1 for bool, {@code short[]} of
+ * bits for f16/bf16, ...), which generated kernels read and write directly.
+ */
+final class JavaBuffer implements Device.DeviceBuffer {
+    private final DType type;
+    private final Object array;
+    private final int length;
+
+    private JavaBuffer(DType type, Object array, int length) {
+        this.type = type;
+        this.array = array;
+        this.length = length;
+    }
+
+    /** A zero-filled buffer of {@code elements} elements. */
+    static JavaBuffer zeros(DType type, int elements) {
+        Object array = switch (type) {
+            case BOOL -> new byte[elements];
+            case I32 -> new int[elements];
+            case I64 -> new long[elements];
+            case F32 -> new float[elements];
+            case F64 -> new double[elements];
+            case F16, BF16 -> new short[elements];
+        };
+        return new JavaBuffer(type, array, elements);
+    }
+
+    @Override
+    public DType type() {
+        return type;
+    }
+
+    @Override
+    public long elements() {
+        return length;
+    }
+
+    /** The backing array (shared, not copied). */
+    Object array() {
+        return array;
+    }
+
+    @Override
+    public String toString() {
+        return type.sourceName() + "[" + length + "] on java";
+    }
+}

@@ -1,0 +1,235 @@
+package tessera.backend.jvector;
+
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.WildcardTypeName;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import javax.lang.model.element.Modifier;
+import tessera.ir.loop.Kernel;
+import tessera.runtime.DType;
+
+/**
+ * One Loop IR kernel as Java methods. The public method takes the pool, the kernel's parameters
+ * in order (buffers as arrays, scalars as primitives) and one {@code int} extent per grid
+ * dimension. It splits the outermost grid dimension into chunks run on the pool (about four per
+ * thread) and waits for all of them; a private "rows" method runs one chunk: the outer grid loops
+ * in order, serially, and the innermost one on vector lanes where {@link VectorAnalysis} allows,
+ * else as a plain loop. A kernel without a grid runs its body once, on the caller's thread.
+ */
+final class KernelEmitter {
+    static final ClassName POOL = ClassName.get(ForkJoinPool.class);
+    static final ClassName TASK = ClassName.get(ForkJoinTask.class);
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    private final JavaOptions options;
+    private final Helpers helpers;
+    private final Set<String> reserved;
+
+    /**
+     * @param reserved identifiers no local may take (the classes and fields the class refers to)
+     */
+    KernelEmitter(JavaOptions options, Helpers helpers, Set<String> reserved) {
+        this.options = options;
+        this.helpers = helpers;
+        this.reserved = Set.copyOf(reserved);
+    }
+
+    /** The public method {@code method} and, for a kernel with a grid, its private {@code rows} method. */
+    List<MethodSpec> emit(Kernel k, String method, String rows) {
+        Map<String, DType> buffers = new LinkedHashMap<>();
+        for (Kernel.Param p : k.params()) {
+            if (p instanceof Kernel.BufferParam b) {
+                buffers.put(b.name(), b.type());
+            }
+        }
+        Optional<DType> lanes = Optional.empty();
+        VectorAnalysis analysis = null;
+        if (options.vectorise() && !k.grid().isEmpty()) {
+            analysis = new VectorAnalysis(k.grid().getLast().var(), buffers);
+            lanes = analysis.analyse(k.body());
+        }
+        lanes.ifPresent(helpers::useSpecies);
+
+        Names names = new Names(reserved);
+        List<String> params = declareParams(k, names);
+        String pool = names.fresh("pool");
+        List<String> extents = k.grid().stream().map(g -> names.fresh(g.var() + "Extent")).toList();
+        MethodSpec.Builder pub = MethodSpec.methodBuilder(method)
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .addJavadoc(javadoc(k, lanes, pool, params, extents))
+                .addParameter(POOL, pool);
+        addParams(pub, k, params);
+        extents.forEach(e -> pub.addParameter(TypeName.INT, e));
+        if (k.grid().isEmpty()) {
+            CodeBlock.Builder body = CodeBlock.builder();
+            scalarStmts(names, buffers).emit(k.body(), body);
+            return List.of(pub.addCode(body.build()).build());
+        }
+        pub.addCode(dispatch(names, pool, params, extents, rows));
+        return List.of(pub.build(), rowsMethod(k, rows, buffers, lanes, analysis));
+    }
+
+    private static List<String> declareParams(Kernel k, Names names) {
+        List<String> out = new ArrayList<>();
+        for (Kernel.Param p : k.params()) {
+            out.add(switch (p) {
+                case Kernel.BufferParam b -> names.declareBuffer(b.name(), b.type());
+                case Kernel.ScalarParam s -> names.declare(s.name(), s.type());
+            });
+        }
+        return out;
+    }
+
+    private static void addParams(MethodSpec.Builder m, Kernel k, List<String> javaNames) {
+        for (int i = 0; i < javaNames.size(); i++) {
+            TypeName type = switch (k.params().get(i)) {
+                case Kernel.BufferParam b -> JavaTypes.array(b.type());
+                case Kernel.ScalarParam s -> JavaTypes.value(s.type());
+            };
+            m.addParameter(ParameterSpec.builder(type, javaNames.get(i)).build());
+        }
+    }
+
+    private ScalarStmts scalarStmts(Names names, Map<String, DType> buffers) {
+        ScalarExprs exprs = new ScalarExprs(names, helpers);
+        Optional<ReductionLoops> reductions = options.vectoriseReductions()
+                ? Optional.of(new ReductionLoops(names, exprs, buffers, helpers))
+                : Optional.empty();
+        return new ScalarStmts(names, exprs, reductions);
+    }
+
+    /** Splits the outermost extent into chunks on the pool; joins every chunk before rethrowing a failure. */
+    private static CodeBlock dispatch(Names names, String pool, List<String> params, List<String> extents, String rows) {
+        String n = extents.getFirst();
+        List<String> inner = extents.subList(1, extents.size());
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.beginControlFlow("if ($L < 2 || $L.getParallelism() < 2)", n, pool);
+        b.addStatement("$L($L)", rows, args(params, CodeBlock.of("0"), CodeBlock.of("$L", n), inner));
+        b.addStatement("return");
+        b.endControlFlow();
+        String chunks = names.fresh("chunks");
+        String tasks = names.fresh("tasks");
+        TypeName taskType = ParameterizedTypeName.get(TASK, WildcardTypeName.subtypeOf(Object.class));
+        b.addStatement("int $L = $T.min($L, $L * $L.getParallelism())", chunks, ScalarExprs.MATH, n, CHUNKS_PER_THREAD, pool);
+        b.addStatement("$T $L = new $T[$L]", ArrayTypeName.of(taskType), tasks, taskType, chunks);
+        names.push();
+        String c = names.fresh("c");
+        b.beginControlFlow("for (int $L = 0; $L < $L; $L++)", c, c, chunks, c);
+        String lo = names.fresh("lo");
+        String hi = names.fresh("hi");
+        b.addStatement("int $L = (int) ((long) $L * $L / $L)", lo, n, c, chunks);
+        b.addStatement("int $L = (int) ((long) $L * ($L + 1) / $L)", hi, n, c, chunks);
+        b.addStatement("$L[$L] = $L.submit(() -> $L($L))", tasks, c, pool, rows,
+                args(params, CodeBlock.of("$L", lo), CodeBlock.of("$L", hi), inner));
+        b.endControlFlow();
+        names.pop();
+        names.push();
+        String task = names.fresh("task");
+        b.beginControlFlow("for ($T $L : $L)", taskType, task, tasks);
+        b.addStatement("$L.quietlyJoin()", task);
+        b.endControlFlow();
+        b.add("// every chunk has finished; rethrow the first failure, if any\n");
+        b.beginControlFlow("for ($T $L : $L)", taskType, task, tasks);
+        b.addStatement("$L.join()", task);
+        b.endControlFlow();
+        names.pop();
+        return b.build();
+    }
+
+    private static CodeBlock args(List<String> params, CodeBlock lo, CodeBlock hi, List<String> inner) {
+        List<CodeBlock> all = new ArrayList<>();
+        params.forEach(p -> all.add(CodeBlock.of("$L", p)));
+        all.add(lo);
+        all.add(hi);
+        inner.forEach(e -> all.add(CodeBlock.of("$L", e)));
+        return CodeBlock.join(all, ", ");
+    }
+
+    /** The private method running rows {@code [lo, hi)} of the outermost grid dimension. */
+    private MethodSpec rowsMethod(Kernel k, String rows, Map<String, DType> buffers, Optional<DType> lanes,
+                                  VectorAnalysis analysis) {
+        Names names = new Names(reserved);
+        List<String> params = declareParams(k, names);
+        String lo = names.fresh("lo");
+        String hi = names.fresh("hi");
+        List<Kernel.GridDim> grid = k.grid();
+        List<String> extents = grid.subList(1, grid.size()).stream().map(g -> names.fresh(g.var() + "Extent")).toList();
+        MethodSpec.Builder m = MethodSpec.methodBuilder(rows)
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addJavadoc("Runs rows {@code [$L, $L)} of {@code $L} of kernel {@code $L}.", lo, hi, grid.getFirst().var(),
+                        ScalarStmts.javadocSafe(k.name()));
+        addParams(m, k, params);
+        m.addParameter(TypeName.INT, lo).addParameter(TypeName.INT, hi);
+        extents.forEach(e -> m.addParameter(TypeName.INT, e));
+
+        ScalarStmts stmts = scalarStmts(names, buffers);
+        CodeBlock.Builder b = CodeBlock.builder();
+        int opened = 0;
+        int last = grid.size() - 1;
+        for (int d = 0; d < grid.size(); d++) {
+            String from = d == 0 ? lo : "0";
+            String to = d == 0 ? hi : extents.get(d - 1);
+            names.push();
+            if (d == last && lanes.isPresent()) {
+                ScalarExprs exprs = new ScalarExprs(names, helpers);
+                new VectorBody(names, exprs, analysis, lanes.get())
+                        .loop(grid.get(d).var(), CodeBlock.of("$L", from), CodeBlock.of("$L", to), k.body(), b);
+            } else {
+                String v = names.declare(grid.get(d).var(), DType.I32);
+                b.beginControlFlow("for (int $L = $L; $L < $L; $L++)", v, from, v, to, v);
+                opened++;
+                if (d == last) {
+                    names.push();
+                    stmts.emit(k.body(), b);
+                    names.pop();
+                }
+            }
+        }
+        for (int i = 0; i < opened; i++) {
+            b.endControlFlow();
+        }
+        for (int d = 0; d < grid.size(); d++) {
+            names.pop();
+        }
+        return m.addCode(b.build()).build();
+    }
+
+    private static CodeBlock javadoc(Kernel k, Optional<DType> lanes, String pool, List<String> params, List<String> extents) {
+        CodeBlock.Builder d = CodeBlock.builder();
+        d.add("Kernel {@code $L}, from: $L\n", ScalarStmts.javadocSafe(k.name()), ScalarStmts.javadocSafe(k.origin()));
+        if (k.grid().isEmpty()) {
+            d.add("\n<p>No grid: the body runs once, on the caller's thread.\n");
+        } else {
+            d.add("\n<p>Runs the body once for every grid point; the outermost dimension ({@code $L}) is split across {@code $L}.",
+                    k.grid().getFirst().var(), pool);
+            d.add(lanes.map(t -> CodeBlock.of(" The innermost ({@code $L}) runs on $L vector lanes.\n",
+                    k.grid().getLast().var(), t.sourceName())).orElse(CodeBlock.of(" The grid loops are scalar.\n")));
+        }
+        d.add("\n@param $L the pool that runs the chunks of the outermost grid dimension\n", pool);
+        for (int i = 0; i < params.size(); i++) {
+            Kernel.Param p = k.params().get(i);
+            String what = switch (p) {
+                case Kernel.BufferParam b -> "buffer of " + b.type().sourceName() + " (" + b.access().name().toLowerCase(Locale.ROOT) + ")";
+                case Kernel.ScalarParam s -> "scalar " + s.type().sourceName();
+            };
+            d.add("@param $L $L {@code $L}\n", params.get(i), what, ScalarStmts.javadocSafe(p.name()));
+        }
+        for (int i = 0; i < extents.size(); i++) {
+            d.add("@param $L the extent of grid variable {@code $L}\n", extents.get(i), k.grid().get(i).var());
+        }
+        return d.build();
+    }
+}
