@@ -13,11 +13,16 @@ import tessera.compiler.CompileOptions;
 import tessera.compiler.Compilation;
 import tessera.compiler.Tessera;
 import tessera.ir.tensor.Printer;
+import tessera.compiler.Backends;
+import tessera.ir.loop.LoopPrinter;
+import tessera.passes.LoopPass;
+import tessera.passes.LoopPassManager;
 import tessera.passes.PassManager;
+import tessera.passes.Pipeline;
 
 /** {@code tessera explain FILE}: the IR after each pass. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = "Print a kernel's Tensor IR after each compiler pass.")
+        description = "Print a kernel's Tensor IR after each tensor pass, then its Loop IR after each loop pass for one target.")
 final class ExplainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "A Tessera source file.")
     Path file;
@@ -27,6 +32,10 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--pass", paramLabel = "NAME", description = "Show only the IR after this pass (e.g. resolve, canonicalize).")
     Optional<String> pass;
+
+    @Option(names = "--target", paramLabel = "NAME", defaultValue = "java",
+            description = "The target whose Loop IR to show: java, opencl or loop-interp. Default: ${DEFAULT-VALUE}.")
+    String target;
 
     @Mixin
     Common.Dims dims;
@@ -54,10 +63,22 @@ final class ExplainCommand implements Callable<Integer> {
                 out.println("// ===== " + k.name() + " after " + s.pass() + (s.changed() ? "" : " (unchanged)") + " =====");
                 if (s.changed() || pass.isPresent()) out.println(Printer.print(s.program()));
             }
+            LoopPassManager.Result lowered = Tessera.lower(k.program(), Backends.target(target));
+            if (lowered.module().isEmpty()) {
+                err.print(new tessera.ir.DiagnosticRenderer(c.sources()).renderAll(lowered.diagnostics()));
+                return Main.ERROR;
+            }
+            for (LoopPassManager.Step s : lowered.steps()) {
+                if (pass.isPresent() && !pass.get().equals(s.pass())) continue;
+                shown = true;
+                out.println("// ===== " + k.name() + " after " + s.pass() + " for " + target + (s.changed() ? "" : " (unchanged)") + " =====");
+                if (s.changed() || pass.isPresent()) out.println(LoopPrinter.print(s.module()));
+            }
         }
         if (!shown && pass.isPresent()) {
             err.println("tessera: no pass '" + pass.get() + "'; the passes are: "
-                    + String.join(", ", c.kernels().getFirst().trace().stream().map(PassManager.Step::pass).toList()));
+                    + String.join(", ", c.kernels().getFirst().trace().stream().map(PassManager.Step::pass).toList())
+                    + ", lower, " + String.join(", ", Pipeline.loopPasses().stream().map(LoopPass::name).toList()));
             return Main.ERROR;
         }
         return Main.OK;

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code tessera}: compile, check, explain and run Tessera kernels. Exit codes: 0 ok, 1 error, 2 usage. */
 @Command(name = "tessera", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A compiler for sequence-mixing kernels (attention and friends).",
-        subcommands = {CheckCommand.class, ExplainCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CheckCommand.class, ExplainCommand.class, CompileCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int ERROR = 1;
@@ -18,7 +18,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check, explain or run");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: check, explain, compile or run");
     }
 
     /** Compiling recurses over expression trees; a big stack lets long expressions compile. */

@@ -62,6 +62,17 @@ public final class MapToTarget implements LoopPass {
     static boolean vectorizable(LStmt.For f, Set<String> outerVars) {
         Set<String> lets = new HashSet<>();
         boolean accumulates = false;
+        // Lanes hold partial accumulators, so nothing in the body may read one.
+        Set<String> accumulators = new HashSet<>();
+        for (LStmt s : f.body()) if (s instanceof LStmt.Assign a) accumulators.add(a.name());
+        for (LStmt s : f.body()) {
+            LExpr read = switch (s) {
+                case LStmt.Let l -> l.value();
+                case LStmt.Assign a -> accumulation(a).orElse(null);
+                default -> null;
+            };
+            if (read != null && accumulators.stream().anyMatch(acc -> mentions(read, acc))) return false;
+        }
         for (LStmt s : f.body()) {
             switch (s) {
                 case LStmt.Let l -> {

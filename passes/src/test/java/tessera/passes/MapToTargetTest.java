@@ -53,6 +53,22 @@ class MapToTargetTest {
     }
 
     @Test
+    void aBodyThatReadsAnAccumulatorIsNot() {
+        // let mnew = max(acc, x); acc2 = acc2 + exp(x - mnew); acc = max(acc, x): right serially, wrong on lanes.
+        LExpr x = new LExpr.Load("x", D, DType.F32);
+        LExpr acc2 = new LExpr.Ref("acc2", DType.F32);
+        LStmt.For f = new LStmt.For("d", LExpr.Const.i32(0), new LExpr.Ref("D", DType.I32), LStmt.LoopKind.SERIAL, List.of(
+                new LStmt.Let("mnew", new LExpr.Call(Expr.Builtin.MAX, List.of(ACC, x), DType.F32)),
+                new LStmt.Assign("acc2", bin(Expr.BinOp.ADD, acc2, new LExpr.Call(Expr.Builtin.EXP,
+                        List.of(bin(Expr.BinOp.SUB, x, new LExpr.Ref("mnew", DType.F32), DType.F32)), DType.F32), DType.F32)),
+                new LStmt.Assign("acc", new LExpr.Call(Expr.Builtin.MAX, List.of(ACC, x), DType.F32))));
+        List<LStmt> body = List.of(new LStmt.Var("acc", DType.F32, new LExpr.Const(0, DType.F32)),
+                new LStmt.Var("acc2", DType.F32, new LExpr.Const(0, DType.F32)), f);
+        List<LStmt> out = new MapToTarget().apply(SimplifyTest.module(body), VECTOR).kernels().getFirst().body();
+        assertThat(((LStmt.For) out.get(2)).kind()).isEqualTo(LStmt.LoopKind.SERIAL);
+    }
+
+    @Test
     void aTargetWithoutVectorLanesLeavesLoopsSerial() {
         assertThat(kind(mapped(Target.opencl(), loop(D, "acc")))).isEqualTo(LStmt.LoopKind.SERIAL);
     }

@@ -1,0 +1,91 @@
+package tessera.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tessera.backend.jvector.JavaEmitter;
+import tessera.backend.jvector.JavaOptions;
+import tessera.backend.opencl.OpenClEmitter;
+import tessera.backend.opencl.OpenClProgram;
+import tessera.compiler.Backends;
+import tessera.compiler.CompileOptions;
+import tessera.compiler.Compilation;
+import tessera.compiler.Tessera;
+import tessera.ir.loop.Module;
+import tessera.ir.loop.PlanJson;
+import tessera.passes.LoopPassManager;
+
+/** {@code tessera compile FILE --target java|opencl -o DIR}: write the generated code. */
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = "Compile kernels for a target and write the generated code: Java sources, or OpenCL C with its launch plan as JSON.")
+final class CompileCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "A Tessera source file.")
+    Path file;
+
+    @Option(names = "--target", paramLabel = "NAME", required = true, description = "java or opencl.")
+    String target;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", required = true, description = "Where to write the files.")
+    Path out;
+
+    @Option(names = "--kernel", paramLabel = "NAME", description = "Only this kernel (default: every kernel in the file).")
+    Optional<String> kernel;
+
+    @Mixin
+    Common.Dims dims;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        if (!target.equals("java") && !target.equals("opencl")) {
+            throw new CommandLine.ParameterException(cl, "unknown target '" + target + "'; expected java or opencl");
+        }
+        PrintWriter o = cl.getOut();
+        PrintWriter err = cl.getErr();
+        Compilation c = Tessera.compile(file, CompileOptions.defaults().withFixedDims(dims.parse(cl)));
+        err.print(c.renderDiagnostics());
+        if (!c.ok()) return Main.ERROR;
+        if (kernel.isPresent() && c.kernelResult(kernel.get()).isEmpty()) {
+            err.println("tessera: no kernel '" + kernel.get() + "' in " + file + "; it has: " + String.join(", ", c.kernelNames()));
+            return Main.ERROR;
+        }
+        try {
+            Files.createDirectories(out);
+            for (Compilation.Kernel k : c.kernels()) {
+                if (kernel.isPresent() && !kernel.get().equals(k.name())) continue;
+                LoopPassManager.Result lowered = Tessera.lower(k.program(), Backends.target(target));
+                if (lowered.module().isEmpty()) {
+                    err.print(new tessera.ir.DiagnosticRenderer(c.sources()).renderAll(lowered.diagnostics()));
+                    return Main.ERROR;
+                }
+                Module m = lowered.module().get();
+                if (target.equals("java")) {
+                    o.println("wrote " + new JavaEmitter(JavaOptions.defaults()).writeSources(m, out));
+                } else {
+                    OpenClProgram program = new OpenClEmitter().emit(m);
+                    Path cl1 = out.resolve(k.name() + ".cl");
+                    Files.writeString(cl1, program.source());
+                    Path plan = out.resolve(k.name() + ".plan.json");
+                    Files.writeString(plan, PlanJson.write(m));
+                    o.println("wrote " + cl1);
+                    o.println("wrote " + plan);
+                }
+            }
+        } catch (IOException e) {
+            err.println("tessera: cannot write to " + out + ": " + e.getMessage());
+            return Main.ERROR;
+        }
+        return Main.OK;
+    }
+}
