@@ -191,7 +191,16 @@ final class CExprWriter {
         return switch (c.fn()) {
             case EXP, LOG, SQRT, RSQRT, TANH, FLOOR, CEIL, POW ->
                     function(dialect.floatFunctions().get(c.fn()), convertAll(args, t));
-            case ABS, MIN, MAX -> {
+            case MIN, MAX -> {
+                if (t.isFloat()) {
+                    boolean max = c.fn() == Builtin.MAX;
+                    OpenClHelper h = t == DType.F64 ? (max ? OpenClHelper.MAX_F64 : OpenClHelper.MIN_F64)
+                            : (max ? OpenClHelper.MAX_F32 : OpenClHelper.MIN_F32);
+                    yield function(usage.call(h), convertAll(args, t));
+                }
+                yield function(dialect.intFunctions().get(c.fn()), convertAll(args, t));
+            }
+            case ABS -> {
                 if (t.isFloat()) yield function(dialect.floatFunctions().get(c.fn()), convertAll(args, t));
                 Code f = function(dialect.intFunctions().get(c.fn()), convertAll(args, t));
                 // abs of a signed integer is unsigned in OpenCL C; the cast back wraps as Java's Math.abs.

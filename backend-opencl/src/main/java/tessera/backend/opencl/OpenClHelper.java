@@ -37,6 +37,27 @@ enum OpenClHelper {
                 return (float)(tsr_philox(seed, a, b) >> 8) * 0x1.0p-24f;
             }
             """),
+    /** max and min as Java's Math.max/min: a NaN operand gives NaN (OpenCL's fmax/fmin return the other). */
+    MAX_F32("tsr_max_f32", false, """
+            float tsr_max_f32(float a, float b) {
+                return isnan(a) || isnan(b) ? NAN : fmax(a, b);
+            }
+            """),
+    MIN_F32("tsr_min_f32", false, """
+            float tsr_min_f32(float a, float b) {
+                return isnan(a) || isnan(b) ? NAN : fmin(a, b);
+            }
+            """),
+    MAX_F64("tsr_max_f64", true, """
+            double tsr_max_f64(double a, double b) {
+                return isnan(a) || isnan(b) ? NAN : fmax(a, b);
+            }
+            """),
+    MIN_F64("tsr_min_f64", true, """
+            double tsr_min_f64(double a, double b) {
+                return isnan(a) || isnan(b) ? NAN : fmin(a, b);
+            }
+            """),
     SIGMOID_F32("tsr_sigmoid_f32", false, """
             float tsr_sigmoid_f32(float x) {
                 return 1.0f / (1.0f + exp(-x));

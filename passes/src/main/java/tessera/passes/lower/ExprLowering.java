@@ -227,13 +227,23 @@ final class ExprLowering {
      * rescales the running sum.
      */
     static List<LStmt> onlineLogSumExp(String m, String s, LExpr x, DType t) {
+        return onlineLogSumExp(m, s, x, t, false);
+    }
+
+    /**
+     * @param softmax whether the sum is a softmax denominator: then a new maximum adds
+     *     {@code exp(x - x)} rather than 1, so a +inf score gives NaN as {@code exp(inf - inf)} does
+     *     in the reference; for logsumexp a +inf term makes the result +inf.
+     */
+    static List<LStmt> onlineLogSumExp(String m, String s, LExpr x, DType t, boolean softmax) {
         String xv = m + "_x";
         LExpr mr = L.ref(m, t);
         LExpr sr = L.ref(s, t);
         LExpr xr = L.ref(xv, t);
+        LExpr self = softmax ? L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, xr, xr, t)) : new LExpr.Const(1, t);
         List<LStmt> larger = List.of(
                 new LStmt.Assign(s, L.bin(Expr.BinOp.ADD, L.bin(Expr.BinOp.MUL, sr,
-                        L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, mr, xr, t)), t), new LExpr.Const(1, t), t)),
+                        L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, mr, xr, t)), t), self, t)),
                 new LStmt.Assign(m, xr));
         List<LStmt> smaller = List.of(new LStmt.Assign(s, L.bin(Expr.BinOp.ADD, sr,
                 L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, xr, mr, t)), t)));
@@ -244,8 +254,11 @@ final class ExprLowering {
 
     static LExpr logSumExpResult(String m, String s, DType t) {
         LExpr mr = L.ref(m, t);
-        return L.select(L.cmp(Expr.BinOp.GT, L.ref(s, t), new LExpr.Const(0, t)),
-                L.bin(Expr.BinOp.ADD, mr, L.call(Expr.Builtin.LOG, t, L.ref(s, t)), t), L.negInf(t));
+        // As the reference: an infinite maximum is the result (+inf wins over NaN terms; -inf means no
+        // term); otherwise a NaN term has made the sum NaN, and m + log(s) is NaN too.
+        LExpr infinite = new LExpr.Binary(Expr.BinOp.OR, L.cmp(Expr.BinOp.EQ, mr, new LExpr.Const(Double.POSITIVE_INFINITY, t)),
+                L.cmp(Expr.BinOp.EQ, mr, L.negInf(t)), DType.BOOL);
+        return L.select(infinite, mr, L.bin(Expr.BinOp.ADD, mr, L.call(Expr.Builtin.LOG, t, L.ref(s, t)), t));
     }
 
     private V softmax(Expr.Softmax s, Block b) {
@@ -263,9 +276,8 @@ final class ExprLowering {
         V x = lower(s.body(), b);
         LExpr m = new LExpr.Load(stats.max(), flat, t);
         LExpr l = new LExpr.Load(stats.sum(), flat, t);
-        LExpr value = L.select(L.cmp(Expr.BinOp.GT, l, new LExpr.Const(0, t)),
-                L.bin(Expr.BinOp.DIV, L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, L.cast(x.value(), t), m, t)), l, t),
-                new LExpr.Const(0, t));
+        LExpr value = L.select(L.cmp(Expr.BinOp.EQ, l, new LExpr.Const(0, t)), new LExpr.Const(0, t),
+                L.bin(Expr.BinOp.DIV, L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, L.cast(x.value(), t), m, t)), l, t));
         return new V(value, x.present());
     }
 
@@ -280,7 +292,7 @@ final class ExprLowering {
         Block body = new Block();
         V x = lower(s.body(), body);
         List<LStmt> loop = new ArrayList<>(body.done());
-        loop.add(guard(x.present(), onlineLogSumExp(max, sum, L.cast(x.value(), t), t)));
+        loop.add(guard(x.present(), onlineLogSumExp(max, sum, L.cast(x.value(), t), t, true)));
         b.add(new LStmt.For(v.name(), L.i32(0), L.cast(lowering.hostExpr(v.extent()), DType.I32), LStmt.LoopKind.SERIAL, loop));
         vars.remove(v.name());
         extents.remove(v.name());
