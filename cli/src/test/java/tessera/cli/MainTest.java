@@ -177,4 +177,65 @@ class MainTest {
     void unknownBackendIsUsage() throws IOException {
         assertThat(tessera("run", source("mv.tsr", MATVEC).toString(), "--backend", "cuda", "--random", "1").code()).isEqualTo(2);
     }
+
+    // ---- backends ----
+
+    static final Path STDLIB = Path.of(System.getProperty("tessera.repoRoot", "..")).resolve("stdlib-attention/src/main/tessera");
+
+    @Test
+    void runOnAllBackendsPrintsATableCheckedAgainstTheReference() {
+        Run r = tessera("run", STDLIB.resolve("flash_attention.tsr").toString(), "--backend", "all", "--random", "3",
+                "--dim", "N=9", "--dim", "M=13", "--param", "causal=true");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("checked against the reference interpreter")
+                .containsPattern("interp +reference").containsPattern("loop-interp +ok").containsPattern("java +ok");
+        if (tessera.compiler.Backends.whyUnavailable("opencl").isEmpty()) assertThat(r.out()).containsPattern("opencl +ok");
+    }
+
+    @Test
+    void runOnOneBackendWithCheckPrintsErrorsPerOutput() {
+        Run r = tessera("run", STDLIB.resolve("lean_attention.tsr").toString(), "--backend", "java", "--check", "--random", "5");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("o: max abs").contains("lse: max abs").containsPattern("java +ok");
+    }
+
+    @Test
+    void runOnTheJavaBackendAloneWritesItsOutputs() throws Exception {
+        Path outDir = dir.resolve("jout");
+        Run r = tessera("run", source("mv.tsr", MATVEC).toString(), "--backend", "java", "--random", "7", "--dim", "N=3", "--out", outDir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("kernel matvec on java").contains("compile");
+        assertThat(Npy.read(outDir.resolve("y.npy")).shape()).containsExactly(3);
+    }
+
+    @Test
+    void compileWritesReadableJavaAndOpenClWithItsPlan() throws Exception {
+        Path j = dir.resolve("java");
+        Run rj = tessera("compile", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "java", "-o", j.toString());
+        assertThat(rj.code()).as(rj.err()).isZero();
+        String java;
+        try (var files = Files.walk(j)) {
+            Path src = files.filter(f -> f.toString().endsWith(".java")).findFirst().orElseThrow();
+            java = Files.readString(src);
+        }
+        assertThat(java).contains("class FlashAttention").contains("// s[b, h, i, j] = scale * sum[d]").contains("present__s");
+        Path c = dir.resolve("cl");
+        Run rc = tessera("compile", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "opencl", "-o", c.toString());
+        assertThat(rc.code()).as(rc.err()).isZero();
+        assertThat(Files.readString(c.resolve("flash_attention.cl"))).contains("__kernel").contains("// o[b, h, i, e] = sum[j]");
+        assertThat(Files.readString(c.resolve("flash_attention.plan.json"))).contains("\"launches\"");
+    }
+
+    @Test
+    void explainShowsTheLoopIrForATarget() {
+        Run r = tessera("explain", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "java");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("after lower for java", "after map-to-target for java", "vectorized for (d = 0; d < D; d++)", "kernel o__softmax(");
+    }
+
+    @Test
+    void compileRejectsAnUnknownTarget() {
+        assertThat(tessera("compile", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "cuda", "-o", dir.toString()).code()).isEqualTo(2);
+    }
 }
