@@ -11,7 +11,8 @@ import tessera.passes.Target;
 /**
  * The places a kernel can run, by name: {@code interp} (the reference interpreter, on Tensor IR),
  * {@code loop-interp} (the Loop IR interpreter), {@code java} and {@code opencl}. Each Loop IR
- * backend names the {@link Target} the loop passes compile for.
+ * backend names the {@link Target} the loop passes compile for; {@code ptx} has a target (code
+ * is emitted by {@code tessera.backend.ptx.PtxEmitter}) but no device here yet.
  */
 public final class Backends {
     private Backends() {}
@@ -41,6 +42,7 @@ public final class Backends {
         return switch (name) {
             case "opencl" -> Target.opencl();
             case "java" -> Target.java();
+            case "ptx" -> Target.ptx();
             default -> new Target(name, "the Loop IR interpreter", 1, 1, 0, 64, 64);
         };
     }

@@ -28,8 +28,17 @@ public record Target(String name, String description, int lanesPerGroup, int vec
         return new Target("opencl", "OpenCL C 1.2 (any ICD)", 64, 1, 32 * 1024, 64, 64);
     }
 
+    /**
+     * PTX for NVIDIA GPUs of compute capability 8.0 and newer (sm_80 to sm_90): blocks of 128
+     * threads (four warps), scalar lanes (a warp is the vector), 48 KiB of shared memory per block
+     * (the most a block gets without opting in to more).
+     */
+    public static Target ptx() {
+        return new Target("ptx", "PTX ISA 8.0 (NVIDIA sm_80 and newer)", 128, 1, 48 * 1024, 64, 64);
+    }
+
     public static List<Target> all() {
-        return List.of(java(), opencl());
+        return List.of(java(), opencl(), ptx());
     }
 
     public static Optional<Target> byName(String name) {
