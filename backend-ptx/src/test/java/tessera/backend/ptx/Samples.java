@@ -228,11 +228,12 @@ final class Samples {
         List<LStmt> body = new ArrayList<>();
         for (DType t : NUMBERS) {
             String n = t.sourceName();
+            DType ft = Types.floatOf(t);
             params.add(in("a_" + n, t));
             params.add(out("r_" + n, t));
+            params.add(out("fr_" + n, ft));
             LExpr x = load("a_" + n, I, t);
             LExpr y = load("a_" + n, add(I, c(1)), t);
-            DType ft = Types.floatOf(t);
             List<LExpr> results = new ArrayList<>(List.of(
                     call(Builtin.ABS, t, x), call(Builtin.MIN, t, x, y), call(Builtin.MAX, t, x, y),
                     call(Builtin.SQRT, ft, x), call(Builtin.RSQRT, ft, x), call(Builtin.FLOOR, ft, x), call(Builtin.CEIL, ft, x)));
@@ -242,8 +243,8 @@ final class Samples {
             }
             int slot = 0;
             for (LExpr r : results) {
-                LExpr value = r.type() == t ? r : cast(r, t);
-                body.add(store("r_" + n, add(mul(I, c(16)), c(slot++)), value));
+                String target = r.type() == t ? "r_" + n : "fr_" + n;
+                body.add(store(target, add(mul(I, c(16)), c(slot++)), r));
             }
         }
         body.add(store("r_f32", I, call(Builtin.MAX, DType.F32, f(Double.NaN), load("a_f32", I, DType.F32))));
