@@ -50,8 +50,9 @@ class PtxSemanticsTest {
     Stream<DynamicTest> everySampleAgreesWithTheLoopInterpreter() {
         List<DynamicTest> tests = new ArrayList<>();
         for (var e : Samples.all().entrySet()) {
-            // The arithmetic sample divides by constant 0, which the interpreter reports as a fault.
-            if (e.getKey().equals("arithmetic")) continue;
+            // For ptxas only: arithmetic divides by constant 0 (a fault in the interpreter); edges
+            // writes far past any buffer.
+            if (e.getKey().equals("arithmetic") || e.getKey().equals("edges")) continue;
             for (Kernel k : e.getValue().kernels()) {
                 tests.add(DynamicTest.dynamicTest(e.getKey() + "/" + k.name(), () -> {
                     for (long seed = 1; seed <= 3; seed++) {

@@ -64,6 +64,7 @@ final class Samples {
         m.put("lazy", L.module("lazy", lazy()));
         m.put("loops", L.module("loops", loops()));
         m.put("two_kernels", L.module("two_kernels", elementwise(), matvec()));
+        m.put("edges", L.module("edges", noParams(), farIndex()));
         return m;
     }
 
@@ -336,6 +337,20 @@ final class Samples {
                         store("y", add(I, N), acc),
                         store("n", I, count)),
                 "loops of every kind");
+    }
+
+    /** A kernel with no parameters at all (it computes nothing anyone sees). */
+    static Kernel noParams() {
+        return new Kernel("idle", List.of(), List.of(dim("i", c(3))),
+                List.of(new LStmt.Let("unused", add(I, c(1)))), "nothing");
+    }
+
+    /** Constant indices past what an address offset holds, and negative ones, in i32 and i64. */
+    static Kernel farIndex() {
+        return new Kernel("far", List.of(out("y", DType.F32), out("z", DType.BOOL), in("x", DType.F64)), List.of(),
+                List.of(store("y", c(1L << 30, DType.I64), f(1)), store("y", c(1L << 29), f(2)),
+                        store("z", c(3L << 31, DType.I64), bin(BinOp.GT, load("x", c(-1), DType.F64), c(0, DType.F64)))),
+                "far away");
     }
 
     /** A kernel whose f64 exp the backend cannot emit. */
