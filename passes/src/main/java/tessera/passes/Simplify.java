@@ -17,7 +17,8 @@ import tessera.runtime.DType;
  * division truncating, wrap-around left to the run time), removes identities and selects on
  * constant conditions, replaces {@code if} on a constant by the branch taken (inlined into the
  * enclosing block when that declares none of the same names), drops loops that run zero times,
- * and removes {@code let}s nobody reads. Target-neutral.
+ * removes {@code let}s nobody reads, and names repeated integer subexpressions once
+ * ({@link CommonSubexpressions}). Target-neutral.
  */
 public final class Simplify implements LoopPass {
     @Override
@@ -28,8 +29,8 @@ public final class Simplify implements LoopPass {
     @Override
     public Module apply(Module m, Target target) {
         List<Kernel> kernels = m.kernels().stream()
-                .map(k -> new Kernel(k.name(), k.params(), k.grid().stream().map(g -> new Kernel.GridDim(g.var(), fold(g.extent()))).toList(),
-                        block(k.body()), k.origin()))
+                .map(k -> CommonSubexpressions.apply(new Kernel(k.name(), k.params(),
+                        k.grid().stream().map(g -> new Kernel.GridDim(g.var(), fold(g.extent()))).toList(), block(k.body()), k.origin())))
                 .toList();
         return new Module(m.name(), kernels, m.plan());
     }

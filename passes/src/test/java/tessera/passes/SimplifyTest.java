@@ -76,4 +76,25 @@ class SimplifyTest {
         assertThat(out).hasSize(3);
         assertThat(out.get(2)).isInstanceOf(LStmt.If.class);
     }
+
+    @Test
+    void repeatedIndexArithmeticIsNamedOnceAndMutableNamesAreNot() {
+        LExpr row = bin(Expr.BinOp.ADD, bin(Expr.BinOp.MUL, I, N, DType.I32), LExpr.Const.i32(7), DType.I32);   // i * N + 7
+        LExpr acc = new LExpr.Ref("acc", DType.I32);
+        LExpr mutable = bin(Expr.BinOp.ADD, bin(Expr.BinOp.MUL, acc, N, DType.I32), LExpr.Const.i32(7), DType.I32);
+        List<LStmt> out = simplified(List.of(
+                new LStmt.Var("acc", DType.I32, LExpr.Const.i32(1)),
+                new LStmt.Store("y", row, new LExpr.Load("y", row, DType.F32)),
+                new LStmt.Store("y", bin(Expr.BinOp.ADD, row, LExpr.Const.i32(1), DType.I32), new LExpr.Const(0, DType.F32)),
+                new LStmt.Store("y", mutable, new LExpr.Const(0, DType.F32)),
+                new LStmt.Assign("acc", LExpr.Const.i32(2)),
+                new LStmt.Store("y", mutable, new LExpr.Const(0, DType.F32))));
+        LExpr named = new LExpr.Ref("cse__0", DType.I32);
+        assertThat(out.getFirst()).isEqualTo(new LStmt.Let("cse__0", row));
+        assertThat(out.get(2)).isEqualTo(new LStmt.Store("y", named, new LExpr.Load("y", named, DType.F32)));
+        assertThat(out.get(3)).isEqualTo(new LStmt.Store("y", bin(Expr.BinOp.ADD, named, LExpr.Const.i32(1), DType.I32), new LExpr.Const(0, DType.F32)));
+        // acc * N + 7 changes value between its two uses: it must stay as written.
+        assertThat(out.get(4)).isEqualTo(new LStmt.Store("y", mutable, new LExpr.Const(0, DType.F32)));
+        assertThat(out.get(6)).isEqualTo(new LStmt.Store("y", mutable, new LExpr.Const(0, DType.F32)));
+    }
 }
