@@ -15,7 +15,12 @@ import tessera.backend.jvector.JavaEmitter;
 import tessera.backend.jvector.JavaOptions;
 import tessera.backend.opencl.OpenClEmitter;
 import tessera.backend.opencl.OpenClProgram;
+import tessera.backend.ptx.PtxOptions;
+import tessera.backend.ptx.PtxProgram;
+import tessera.backend.ptx.Ptxas;
 import tessera.compiler.Backends;
+import tessera.compiler.PtxImages;
+import tessera.ir.loop.Device;
 import tessera.compiler.CompileOptions;
 import tessera.compiler.Compilation;
 import tessera.compiler.Tessera;
@@ -25,13 +30,17 @@ import tessera.passes.LoopPassManager;
 
 /** {@code tessera compile FILE --target java|opencl -o DIR}: write the generated code. */
 @Command(name = "compile", mixinStandardHelpOptions = true,
-        description = "Compile kernels for a target and write the generated code: Java sources, or OpenCL C with its launch plan as JSON.")
+        description = "Compile kernels for a target and write the generated code: Java sources, or OpenCL C or PTX with the launch plan as JSON.")
 final class CompileCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "A Tessera source file.")
     Path file;
 
-    @Option(names = "--target", paramLabel = "NAME", required = true, description = "java or opencl.")
+    @Option(names = "--target", paramLabel = "NAME", required = true, description = "java, opencl or ptx.")
     String target;
+
+    @Option(names = "--sm", paramLabel = "N", defaultValue = "80",
+            description = "For --target ptx: the GPU architecture, 80 (default), 86, 89 or 90.")
+    int sm;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", required = true, description = "Where to write the files.")
     Path out;
@@ -48,8 +57,12 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
-        if (!target.equals("java") && !target.equals("opencl")) {
-            throw new CommandLine.ParameterException(cl, "unknown target '" + target + "'; expected java or opencl");
+        if (!target.equals("java") && !target.equals("opencl") && !target.equals("ptx")) {
+            throw new CommandLine.ParameterException(cl, "unknown target '" + target + "'; expected java, opencl or ptx");
+        }
+        if (target.equals("ptx") && !PtxOptions.SUPPORTED_SM.contains(sm)) {
+            throw new CommandLine.ParameterException(cl, "--sm " + sm + " is not supported; expected one of "
+                    + String.join(", ", PtxOptions.SUPPORTED_SM.stream().map(String::valueOf).toList()));
         }
         PrintWriter o = cl.getOut();
         PrintWriter err = cl.getErr();
@@ -72,6 +85,28 @@ final class CompileCommand implements Callable<Integer> {
                 Module m = lowered.module().get();
                 if (target.equals("java")) {
                     o.println("wrote " + new JavaEmitter(JavaOptions.defaults()).writeSources(m, out));
+                } else if (target.equals("ptx")) {
+                    PtxProgram program;
+                    try {
+                        program = PtxImages.program(m, sm);
+                    } catch (Device.DeviceException e) {
+                        e.getMessage().lines().forEach(l -> err.println(file + ": error: " + l));
+                        return Main.ERROR;
+                    }
+                    Path ptx = out.resolve(k.name() + ".ptx");
+                    Files.writeString(ptx, program.text());
+                    Path plan = out.resolve(k.name() + ".plan.json");
+                    Files.writeString(plan, PlanJson.write(m));
+                    o.println("wrote " + ptx);
+                    o.println("wrote " + plan);
+                    if (Ptxas.whyUnavailable().isEmpty()) {
+                        Ptxas.Result r = Ptxas.check(program.text(), sm);
+                        if (!r.ok()) {
+                            err.println("tessera: internal error: ptxas rejected the PTX for " + k.name() + " (a compiler bug):\n" + r.output());
+                            return Main.ERROR;
+                        }
+                        o.println("ptxas -arch=sm_" + sm + ": ok");
+                    }
                 } else {
                     OpenClProgram program = new OpenClEmitter().emit(m);
                     Path cl1 = out.resolve(k.name() + ".cl");

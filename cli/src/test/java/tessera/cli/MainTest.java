@@ -238,4 +238,37 @@ class MainTest {
     void compileRejectsAnUnknownTarget() {
         assertThat(tessera("compile", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "cuda", "-o", dir.toString()).code()).isEqualTo(2);
     }
+
+    @Test
+    void compileForPtxWritesPtxThatPtxasAccepts() throws Exception {
+        Path p = dir.resolve("ptx");
+        Run r = tessera("compile", STDLIB.resolve("lean_attention.tsr").toString(), "--target", "ptx", "--sm", "90", "-o", p.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String ptx = Files.readString(p.resolve("lean_attention.ptx"));
+        assertThat(ptx).contains(".target sm_90", ".visible .entry", "// Loop IR kernel");
+        assertThat(Files.readString(p.resolve("lean_attention.plan.json"))).contains("\"launches\"");
+        if (tessera.backend.ptx.Ptxas.whyUnavailable().isEmpty()) assertThat(r.out()).contains("ptxas -arch=sm_90: ok");
+        assertThat(tessera("compile", STDLIB.resolve("lean_attention.tsr").toString(), "--target", "ptx", "--sm", "75", "-o", p.toString()).code())
+                .isEqualTo(2);
+    }
+
+    @Test
+    void ptxThatCannotBeEmittedIsAnErrorNamingTheStatementNotAPtxasFailure() throws Exception {
+        Path f = source("f64.tsr", "kernel y(x: f64[N]) -> (y: f64[N]) {\n    y[i] = exp(-x[i]) + 1.0;\n}\n");
+        Run r = tessera("compile", f.toString(), "--target", "ptx", "-o", dir.resolve("p64").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("y[i] = exp(-x[i]) + 1.0 (line 2)").contains("not supported by the ptx backend").doesNotContain("ptxas");
+    }
+
+    @Test
+    void thePtxBackendSaysWhenThereIsNoGpu() {
+        java.util.Optional<String> why = tessera.compiler.Backends.whyUnavailable("ptx");
+        Run r = tessera("run", STDLIB.resolve("flash_attention.tsr").toString(), "--backend", "ptx", "--random", "1");
+        if (why.isPresent()) {
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains("backend ptx is not available here").contains(why.get());
+        } else {
+            assertThat(r.code()).as(r.err()).isZero();
+        }
+    }
 }

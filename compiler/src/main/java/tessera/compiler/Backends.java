@@ -4,15 +4,16 @@ import java.util.List;
 import java.util.Optional;
 import tessera.backend.jvector.JavaDevice;
 import tessera.backend.opencl.OpenClDevice;
+import tessera.backend.ptx.cuda.CudaDevice;
 import tessera.ir.loop.Device;
 import tessera.ir.loop.LoopInterpreter;
 import tessera.passes.Target;
 
 /**
  * The places a kernel can run, by name: {@code interp} (the reference interpreter, on Tensor IR),
- * {@code loop-interp} (the Loop IR interpreter), {@code java} and {@code opencl}. Each Loop IR
- * backend names the {@link Target} the loop passes compile for; {@code ptx} has a target (code
- * is emitted by {@code tessera.backend.ptx.PtxEmitter}) but no device here yet.
+ * {@code loop-interp} (the Loop IR interpreter), {@code java}, {@code opencl} and {@code ptx}
+ * (PTX from {@code PtxEmitter} on an NVIDIA GPU through the CUDA driver). Each Loop IR backend
+ * names the {@link Target} the loop passes compile for.
  */
 public final class Backends {
     private Backends() {}
@@ -21,13 +22,14 @@ public final class Backends {
 
     /** Every backend name, the reference first. */
     public static List<String> names() {
-        return List.of(INTERP, "loop-interp", "java", "opencl");
+        return List.of(INTERP, "loop-interp", "java", "opencl", "ptx");
     }
 
     /** Why a backend cannot run on this machine, or empty when it can. */
     public static Optional<String> whyUnavailable(String name) {
         return switch (name) {
             case "opencl" -> OpenClDevice.whyUnavailable();
+            case "ptx" -> CudaDevice.whyUnavailable();
             case INTERP, "loop-interp", "java" -> Optional.empty();
             default -> Optional.of("unknown backend '" + name + "'; known: " + String.join(", ", names()));
         };
@@ -53,6 +55,7 @@ public final class Backends {
             case "loop-interp" -> new LoopInterpreter();
             case "java" -> new JavaDevice();
             case "opencl" -> new OpenClDevice();
+            case "ptx" -> new CudaDevice(0, PtxImages::image);
             default -> throw new Device.DeviceException("'" + name + "' is not a Loop IR backend");
         };
     }
