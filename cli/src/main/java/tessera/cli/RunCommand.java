@@ -198,11 +198,13 @@ final class RunCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"backend", "result", "max abs err", "max rel err", "compile ms", "run ms"});
         boolean allOk = true;
+        List<String> notes = new ArrayList<>();
         Map<String, Tensor> lastOutputs = expected;
         for (String b : chosen) {
             Optional<String> why = Backends.whyUnavailable(b);
             if (why.isPresent()) {
-                rows.add(new String[] {b, "unavailable: " + why.get(), "", "", "", ""});
+                rows.add(new String[] {b, "unavailable", "", "", "", ""});
+                notes.add(b + ": " + why.get());
                 if (!backend.equals("all")) allOk = false;
                 continue;
             }
@@ -229,6 +231,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         table(o, rows);
+        for (String n : notes) o.println("  " + n);
         return allOk && write(err, o, lastOutputs) ? Main.OK : Main.ERROR;
     }
 
