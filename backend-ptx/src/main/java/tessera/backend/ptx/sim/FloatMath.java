@@ -187,7 +187,7 @@ final class FloatMath {
         if (x == 0) return Float.NEGATIVE_INFINITY;
         double d = x;
         int e = Math.getExponent(d);
-        if (e > Double.MIN_EXPONENT && d > 0 && d == Math.scalb(1d, e)) return e;
+        if (e > Double.MIN_EXPONENT && e <= Double.MAX_EXPONENT && d > 0 && d == Math.scalb(1d, e)) return e;
         return (float) (Math.log(d) / Math.log(2));
     }
 

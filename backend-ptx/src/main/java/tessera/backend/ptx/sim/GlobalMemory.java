@@ -56,9 +56,9 @@ public final class GlobalMemory {
         }
         long off = address - b.address();
         if (off < 0 || off + size > b.size()) {
-            String where = off < 0 ? (-off) + " bytes before the start" : (off + size - b.size()) + " bytes past the end";
+            String where = off < 0 ? "is before the start" : "is past the end";
             throw new Trap(FaultKind.OUT_OF_BOUNDS, (write ? "write" : "read") + " of " + size + " bytes at 0x" + Long.toHexString(address)
-                    + " is " + where + " of " + namer.name(b) + " (" + b.size() + " bytes; byte offset " + off + ")", address);
+                    + ": byte offset " + off + " " + where + " of " + namer.name(b) + " (" + b.size() + " bytes)", address);
         }
         if ((address & (size - 1)) != 0) {
             throw new Trap(FaultKind.MISALIGNED, (write ? "write" : "read") + " of " + size + " bytes at 0x" + Long.toHexString(address)

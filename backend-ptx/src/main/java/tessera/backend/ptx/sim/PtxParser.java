@@ -347,7 +347,7 @@ final class PtxParser {
         while (peek().kind() == Kind.DOT && !peek().spaceBefore()) mods.add(take().text().substring(1));
         if (op.line() != line && guard == null) line = op.line();
         List<Ptx.Operand> operands = new ArrayList<>();
-        if (!peek().is(";")) {
+        if (!peek().is(";") && !peek().is("}")) {
             do {
                 operands.add(operand());
             } while (accept(","));

@@ -17,7 +17,6 @@ final class SharedMemory {
     static final int REGION_SHIFT = 21;
     static final long HALF_REGION = 1L << (REGION_SHIFT - 1);
     private static final int NONE = -1;
-    private static final int SEVERAL = -2;
 
     /** One shared variable's bytes and shadow state. */
     private static final class Var {
@@ -32,6 +31,8 @@ final class SharedMemory {
         final int[] rEpoch;
         final int[] rWarpEpoch;
         final int[] rPc;
+        /** Whether threads other than {@code rTid} also read the byte since its last write. */
+        final boolean[] rMany;
 
         Var(String name, int size) {
             this.name = name;
@@ -45,6 +46,7 @@ final class SharedMemory {
             rEpoch = new int[size];
             rWarpEpoch = new int[size];
             rPc = new int[size];
+            rMany = new boolean[size];
             Arrays.fill(wTid, NONE);
             Arrays.fill(rTid, NONE);
         }
@@ -77,9 +79,9 @@ final class SharedMemory {
         Var v = vars[(int) k];
         long off = address - address((int) k);
         if (off < 0 || off + size > v.data.length) {
-            String where = off < 0 ? (-off) + " bytes before the start" : (off + size - v.data.length) + " bytes past the end";
+            String where = off < 0 ? "is before the start" : "is past the end";
             throw new Trap(FaultKind.OUT_OF_BOUNDS, what + " of " + size + " bytes at shared address 0x" + Long.toHexString(address)
-                    + " is " + where + " of '" + v.name + "' (" + v.data.length + " bytes; byte offset " + off + ")", address);
+                    + ": byte offset " + off + " " + where + " of '" + v.name + "' (" + v.data.length + " bytes)", address);
         }
         if ((address & (size - 1)) != 0) {
             throw new Trap(FaultKind.MISALIGNED, what + " of " + size + " bytes at shared address 0x" + Long.toHexString(address)
@@ -145,11 +147,12 @@ final class SharedMemory {
             throw race(v, address, t, "reads", "written", v.wTid[i], v.wPc[i]);
         }
         int r = v.rTid[i];
-        if (r == NONE || r != SEVERAL && ordered(r, v.rEpoch[i], v.rWarpEpoch[i], t) || r == SEVERAL && v.rEpoch[i] != cta.epoch) {
+        if (r == NONE || ordered(r, v.rEpoch[i], v.rWarpEpoch[i], t) && (r == t.tid ? v.rEpoch[i] != cta.epoch : true)) {
             v.rTid[i] = t.tid;
             v.rPc[i] = pc;
+            v.rMany[i] = false;
         } else if (r != t.tid) {
-            v.rTid[i] = SEVERAL;
+            v.rMany[i] = true;
         }
         v.rEpoch[i] = cta.epoch;
         v.rWarpEpoch[i] = cta.warpEpoch[t.warp];
@@ -160,11 +163,11 @@ final class SharedMemory {
             throw race(v, address, t, "writes", "written", v.wTid[i], v.wPc[i]);
         }
         int r = v.rTid[i];
-        if (r == SEVERAL && v.rEpoch[i] == cta.epoch) {
-            throw race(v, address, t, "writes", "read by several threads, e.g.", -1, -1);
-        }
-        if (r >= 0 && !ordered(r, v.rEpoch[i], v.rWarpEpoch[i], t)) {
+        if (r != NONE && !ordered(r, v.rEpoch[i], v.rWarpEpoch[i], t)) {
             throw race(v, address, t, "writes", "read", r, v.rPc[i]);
+        }
+        if (r == t.tid && v.rMany[i] && v.rEpoch[i] == cta.epoch) {
+            throw race(v, address, t, "writes", "read by other threads", -1, -1);
         }
         v.init[i] = true;
         v.wTid[i] = t.tid;
@@ -172,11 +175,12 @@ final class SharedMemory {
         v.wWarpEpoch[i] = cta.warpEpoch[t.warp];
         v.wPc[i] = pc;
         v.rTid[i] = NONE;
+        v.rMany[i] = false;
     }
 
     private Trap race(Var v, long address, SimThread t, String verb, String what, int otherTid, int otherPc) {
         String other = otherTid < 0 ? "" : " by thread " + cta.tidText(otherTid) + " at PTX line " + cta.line(otherPc);
-        return new Trap(FaultKind.SHARED_RACE, "shared-memory race: this thread " + verb + " '" + v.name + "' + " + offset(address)
+        return new Trap(FaultKind.SHARED_RACE, "this thread " + verb + " '" + v.name + "' + " + offset(address)
                 + " (0x" + Long.toHexString(address) + "), " + what + other
                 + " with no barrier between", address);
     }

@@ -33,7 +33,7 @@ public final class SimFault extends Exception {
 
     /** A fault before any thread ran (bad launch arguments, unknown entry). */
     static SimFault launch(String kernel, String detail) {
-        return new SimFault(FaultKind.LAUNCH, kernel, 0, "", "", -1, detail);
+        return new SimFault(FaultKind.LAUNCH, kernel, 0, "", "", -1, FaultKind.LAUNCH.label() + ": " + detail);
     }
 
     private static String render(String kernel, int line, String instruction, String thread, String detail) {
