@@ -30,7 +30,10 @@ final class Conversions {
         check(dt);
         check(at);
         Execs.L1 f = convert(dt, at, frnd, irnd, ftz, sat);
-        return Execs.un(dec.dst(operand(ins, 0)), dec.src(operand(ins, 1), at), f);
+        int d = dec.dst(operand(ins, 0));
+        int a = dec.src(operand(ins, 1), at);
+        if (!dt.isFloat() && !at.isFloat() && !sat) return Fast.convert(dt, at, d, a);
+        return Execs.un(d, a, f);
     }
 
     private static void check(PtxType t) throws Unsupported {

@@ -13,50 +13,63 @@ import java.util.List;
  */
 final class Cta {
     final Launch launch;
-    final int x;
-    final int y;
-    final int z;
     final SimThread[] threads;
-    final SharedMemory shared;
+    /** This CTA's index in the grid; the object is reused for every CTA of a launch. */
+    int x;
+    int y;
+    int z;
+    SharedMemory shared;
     /** Completed CTA barriers. */
     int epoch;
     /** Completed bar.warp.sync per warp. */
     final int[] warpEpoch;
 
-    Cta(Launch launch, int x, int y, int z) {
+    Cta(Launch launch) {
         this.launch = launch;
-        this.x = x;
-        this.y = y;
-        this.z = z;
         Dim3 block = launch.config.block();
         int n = (int) block.count();
         this.threads = new SimThread[n];
         this.warpEpoch = new int[(n + 31) / 32];
-        this.shared = new SharedMemory(this, launch.kernel.shared(), launch.config.dynamicSharedBytes(), launch.options.sharedChecks());
-        long[] template = launch.template.clone();
-        template[DecodedKernel.CTAID] = x;
-        template[DecodedKernel.CTAID + 1] = y;
-        template[DecodedKernel.CTAID + 2] = z;
         int i = 0;
         for (int tz = 0; tz < block.z(); tz++) {
             for (int ty = 0; ty < block.y(); ty++) {
-                for (int tx = 0; tx < block.x(); tx++, i++) {
-                    SimThread t = new SimThread(this, template, i, tx, ty, tz, launch.kernel.localBytes());
-                    long[] r = t.r;
-                    r[DecodedKernel.TID] = tx;
-                    r[DecodedKernel.TID + 1] = ty;
-                    r[DecodedKernel.TID + 2] = tz;
-                    r[DecodedKernel.LANEID] = t.lane;
-                    r[DecodedKernel.WARPID] = t.warp;
-                    r[DecodedKernel.LANEMASK_EQ] = 1L << t.lane;
-                    r[DecodedKernel.LANEMASK_LT] = (1L << t.lane) - 1;
-                    r[DecodedKernel.LANEMASK_LE] = (2L << t.lane) - 1;
-                    r[DecodedKernel.LANEMASK_GT] = 0xffffffffL & ~((2L << t.lane) - 1);
-                    r[DecodedKernel.LANEMASK_GE] = 0xffffffffL & ~((1L << t.lane) - 1);
-                    threads[i] = t;
-                }
+                for (int tx = 0; tx < block.x(); tx++, i++) threads[i] = new SimThread(this, launch.template, i, tx, ty, tz, launch.kernel.localBytes());
             }
         }
+    }
+
+    /** Runs CTA {@code (x, y, z)} to completion: fresh registers, shared and local memory. */
+    void run(int x, int y, int z) throws SimFault {
+        this.x = x;
+        this.y = y;
+        this.z = z;
+        this.epoch = 0;
+        java.util.Arrays.fill(warpEpoch, 0);
+        this.shared = new SharedMemory(this, launch.kernel.shared(), launch.config.dynamicSharedBytes(), launch.options.sharedChecks());
+        long[] template = launch.template;
+        for (SimThread t : threads) {
+            long[] r = t.r;
+            System.arraycopy(template, 0, r, 0, r.length);
+            r[DecodedKernel.CTAID] = x;
+            r[DecodedKernel.CTAID + 1] = y;
+            r[DecodedKernel.CTAID + 2] = z;
+            r[DecodedKernel.TID] = t.x;
+            r[DecodedKernel.TID + 1] = t.y;
+            r[DecodedKernel.TID + 2] = t.z;
+            r[DecodedKernel.LANEID] = t.lane;
+            r[DecodedKernel.WARPID] = t.warp;
+            r[DecodedKernel.LANEMASK_EQ] = 1L << t.lane;
+            r[DecodedKernel.LANEMASK_LT] = (1L << t.lane) - 1;
+            r[DecodedKernel.LANEMASK_LE] = (2L << t.lane) - 1;
+            r[DecodedKernel.LANEMASK_GT] = 0xffffffffL & ~((2L << t.lane) - 1);
+            r[DecodedKernel.LANEMASK_GE] = 0xffffffffL & ~((1L << t.lane) - 1);
+            java.util.Arrays.fill(t.local, (byte) 0);
+            t.pc = 0;
+            t.state = SimThread.State.RUNNING;
+            t.waitMask = 0;
+            t.backwardBranches = 0;
+        }
+        run();
     }
 
     int size() {
@@ -84,7 +97,7 @@ final class Cta {
         return new SimFault(kind, launch.kernel.name(), line(t.pc), launch.kernel.text(t.pc), where(t), -1, kind.label() + ": " + detail);
     }
 
-    void run() throws SimFault {
+    private void run() throws SimFault {
         while (true) {
             for (int w = 0; w < warpEpoch.length; w++) runWarp(w);
             SimThread waiting = null;

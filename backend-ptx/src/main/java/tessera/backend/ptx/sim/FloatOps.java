@@ -90,6 +90,11 @@ final class FloatOps {
         int a = dec.src(operand(ins, 1), t);
         int b = operands > 1 ? dec.src(operand(ins, 2), t) : a;
         int c = operands > 2 ? dec.src(operand(ins, 3), t) : a;
+        boolean plain = single && mode == Rnd.RN && !ftz && !sat && !nan;
+        if (plain && (!approx && !full && !op.equals("ex2") || op.equals("ex2"))) {
+            Exec fast = Fast.f32(op, d, a, b, c);
+            if (fast != null) return fast;
+        }
         return single ? single(d, a, b, c, fn, ftz, sat) : (th, pc) -> {
             long[] r = th.r;
             r[d] = bits(fn.apply(d(r[a]), d(r[b]), d(r[c])));

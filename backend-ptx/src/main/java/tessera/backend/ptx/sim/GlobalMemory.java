@@ -68,13 +68,17 @@ public final class GlobalMemory {
     }
 
     long load(long address, int size, Namer namer) {
-        int off = offset(address, size, false, namer);
-        return Bytes.get(region(address).data(), off, size);
+        SimBuffer b = region(address);
+        long off = b == null ? -1 : address - b.address();
+        if (off < 0 || off + size > b.size() || (address & (size - 1)) != 0) offset(address, size, false, namer);
+        return Bytes.get(b.data(), (int) off, size);
     }
 
     void store(long address, int size, long bits, Namer namer) {
-        int off = offset(address, size, true, namer);
-        Bytes.set(region(address).data(), off, size, bits);
+        SimBuffer b = region(address);
+        long off = b == null ? -1 : address - b.address();
+        if (off < 0 || off + size > b.size() || (address & (size - 1)) != 0) offset(address, size, true, namer);
+        Bytes.set(b.data(), (int) off, size, bits);
     }
 
     /** Names a buffer for a message: which kernel parameters it is bound to in this launch. */

@@ -50,7 +50,11 @@ final class IntegerOps {
             if (t != PtxType.S32) throw new Unsupported(".sat needs .s32");
             return binary(dec, ins, t, add ? (a, b) -> clamp32((long) (int) a + (int) b) : (a, b) -> clamp32((long) (int) a - (int) b));
         }
-        return binary(dec, ins, t, add ? (a, b) -> t.norm(a + b) : (a, b) -> t.norm(a - b));
+        arity(ins, 3);
+        int d = dec.dst(operand(ins, 0));
+        int a = dec.src(operand(ins, 1), t);
+        int b = dec.src(operand(ins, 2), t);
+        return add ? Fast.add(t, d, a, b) : Fast.sub(t, d, a, b);
     }
 
     private static long clamp32(long v) {
@@ -94,7 +98,12 @@ final class IntegerOps {
         if (mode == null) throw new Unsupported("integer mul needs .lo, .hi or .wide");
         PtxType t = intType(m, ins);
         m.done();
-        return binary(dec, ins, t, product(mode, t));
+        arity(ins, 3);
+        int d = dec.dst(operand(ins, 0));
+        int a = dec.src(operand(ins, 1), t);
+        int b = dec.src(operand(ins, 2), t);
+        Exec fast = Fast.mul(mode, t, d, a, b);
+        return fast != null ? fast : Execs.bin(d, a, b, product(mode, t));
     }
 
     private static Exec mad(Decoder dec, Ptx.Instruction ins, Mods m) throws Unsupported {

@@ -106,6 +106,7 @@ final class MemoryOps {
         int base = a.slot();
         long off = a.offset();
         int total = size * n;
+        if (n == 1 && space == Space.GLOBAL) return Fast.loadGlobal(t, d[0], base, off);
         return (th, pc) -> {
             long addr = th.r[base] + off;
             checkVectorAlignment(addr, total, n);
@@ -138,6 +139,7 @@ final class MemoryOps {
         int base = a.slot();
         long off = a.offset();
         int total = size * n;
+        if (n == 1 && space == Space.GLOBAL) return Fast.storeGlobal(t, v[0], base, off);
         return (th, pc) -> {
             long addr = th.r[base] + off;
             checkVectorAlignment(addr, total, n);

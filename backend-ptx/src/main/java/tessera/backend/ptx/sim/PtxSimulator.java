@@ -66,9 +66,10 @@ public final class PtxSimulator {
             return n == null ? b.label() : "buffer " + String.join(" and ", n);
         };
         Launch launch = new Launch(k, memory, params, namer, options, config, template);
+        Cta cta = new Cta(launch);
         for (int z = 0; z < grid.z(); z++) {
             for (int y = 0; y < grid.y(); y++) {
-                for (int x = 0; x < grid.x(); x++) new Cta(launch, x, y, z).run();
+                for (int x = 0; x < grid.x(); x++) cta.run(x, y, z);
             }
         }
     }

@@ -19,10 +19,17 @@ enum PtxType {
 
     final int bits;
     final Kind kind;
+    /** For {@link #norm}: sign-extend by shifting left and back, or mask. */
+    private final boolean signExtend;
+    private final int shift;
+    private final long mask;
 
     PtxType(int bits, Kind kind) {
         this.bits = bits;
         this.kind = kind;
+        this.signExtend = kind == Kind.SIGNED;
+        this.shift = 64 - bits;
+        this.mask = bits == 64 ? -1L : (1L << bits) - 1;
     }
 
     /** The PTX spelling without the dot, e.g. {@code s32}. */
@@ -59,16 +66,9 @@ enum PtxType {
      * zero-extended (float bits included); a predicate is {@code v != 0}.
      */
     long norm(long v) {
-        return switch (this) {
-            case PRED -> v != 0 ? 1 : 0;
-            case S8 -> (byte) v;
-            case S16 -> (short) v;
-            case S32 -> (int) v;
-            case B8, U8 -> v & 0xffL;
-            case B16, U16, F16, BF16 -> v & 0xffffL;
-            case B32, U32, F32 -> v & 0xffffffffL;
-            case B64, U64, S64, F64 -> v;
-        };
+        if (signExtend) return (v << shift) >> shift;
+        if (this == PRED) return v != 0 ? 1 : 0;
+        return v & mask;
     }
 
     /** The same width with signed or unsigned interpretation ({@code .b32} reads as {@code .u32}). */
