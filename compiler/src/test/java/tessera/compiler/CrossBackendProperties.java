@@ -20,6 +20,8 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import tessera.backend.ptx.PtxOptions;
+import tessera.backend.ptx.PtxSimDevice;
 import tessera.ir.loop.Device;
 import tessera.ir.loop.Module;
 import tessera.ir.loop.PlanRunner;
@@ -36,7 +38,7 @@ import tessera.runtime.Tensor;
  * (masks on and off, windows, block sizes) and random inputs (sometimes with NaN and ±inf), gives
  * the reference interpreter's result on every Loop IR backend available here, within
  * {@link Compare}'s tolerance. OpenCL runs when a platform exists (under CI=true its absence
- * fails the OpenCL tests in backend-opencl).
+ * fails the OpenCL tests in backend-opencl); PTX runs on backend-ptx's simulator.
  */
 class CrossBackendProperties {
     private static final Path STDLIB = Path.of(System.getProperty("tessera.repoRoot", "..")).resolve("stdlib-attention/src/main/tessera");
@@ -47,6 +49,8 @@ class CrossBackendProperties {
     static void open() throws Device.DeviceException {
         DEVICES.put("java", Backends.open("java"));
         if (Backends.whyUnavailable("opencl").isEmpty()) DEVICES.put("opencl", Backends.open("opencl"));
+        // The PTX the ptx target gets, run on backend-ptx's simulator (no GPU needed).
+        DEVICES.put("ptx", new PtxSimDevice(PtxOptions.defaults()));
     }
 
     @AfterContainer

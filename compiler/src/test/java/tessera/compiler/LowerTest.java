@@ -75,8 +75,11 @@ class LowerTest {
         String text = LoopPrinter.print(lowered(compile(Files.exists(STDLIB) ? read(STDLIB.resolve("flash_attention.tsr")) : "")));
         assertLinesInOrder(text,
                 "temp   s: f32[B, H, N, M]", "temp   present__s: bool[B, H, N, M]",
-                "launch s (b < B, h < H, i < N, j < M)", "launch lse", "launch o__softmax (b < B, h < H, i < N)", "launch o",
-                "kernel s(", "if (!causal || j <= i + M - N)", "vectorized for (d = 0; d < D; d++)", "present__s[",
+                // the JVM target tiles the two innermost grid loops 32 x 32
+                "launch s (b < B, h < H, i__tile < (N + 31) / 32, j__tile < (M + 31) / 32)", "launch lse",
+                "launch o__softmax (b < B, h__tile < (H + 31) / 32, i__tile < (N + 31) / 32)", "launch o",
+                "kernel s(", "let i: i32 = i__tile * 32 + i__in", "if (!causal || j <= i + M - N)",
+                "vectorized for (d = 0; d < D; d++)", "present__s[",
                 "kernel o__softmax(", "for (j = 0; j < M; j++)", "max__o0[", "sum__o0[",
                 "kernel o(", "exp(s[");
     }

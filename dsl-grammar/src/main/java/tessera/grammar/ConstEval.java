@@ -2,6 +2,7 @@ package tessera.grammar;
 
 import java.util.Map;
 import java.util.Optional;
+import tessera.ir.Semantics;
 import tessera.ir.tensor.Expr;
 
 /**
@@ -31,22 +32,7 @@ final class ConstEval {
                 Double x = value(b.a(), dims);
                 Double y = value(b.b(), dims);
                 if (x == null || y == null) yield null;
-                boolean ints = Types.integer(b.a().type()) && Types.integer(b.b().type());
-                yield switch (b.op()) {
-                    case ADD -> x + y;
-                    case SUB -> x - y;
-                    case MUL -> x * y;
-                    case DIV -> ints ? (double) ((long) (double) x / (long) (double) y) : x / y;
-                    case MOD -> ints ? (double) ((long) (double) x % (long) (double) y) : x % y;
-                    case LT -> x < y ? 1.0 : 0.0;
-                    case LE -> x <= y ? 1.0 : 0.0;
-                    case GT -> x > y ? 1.0 : 0.0;
-                    case GE -> x >= y ? 1.0 : 0.0;
-                    case EQ -> x.doubleValue() == y.doubleValue() ? 1.0 : 0.0;
-                    case NE -> x.doubleValue() != y.doubleValue() ? 1.0 : 0.0;
-                    case AND -> x != 0 && y != 0 ? 1.0 : 0.0;
-                    case OR -> x != 0 || y != 0 ? 1.0 : 0.0;
-                };
+                yield Semantics.fold(b.op(), x, b.a().type(), y, b.b().type(), b.type()).orElse(null);
             }
             case Expr.Select s -> {
                 Double c = value(s.cond(), dims);

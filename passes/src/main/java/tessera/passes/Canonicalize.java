@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import tessera.ir.Semantics;
 import tessera.ir.tensor.Expr;
 import tessera.ir.tensor.IndexVar;
 import tessera.ir.tensor.Program;
@@ -102,7 +103,7 @@ public final class Canonicalize implements Pass {
     /** A constant takes the type its use expects (an i32 let used as f32 stays a value of that type). */
     private static Expr retype(Expr e, DType type) {
         if (e instanceof Expr.Const c && c.type() != type) {
-            double v = isInt(type) ? truncate(c.value()) : c.value();
+            double v = isInt(type) ? Semantics.truncate(c.value(), type) : c.value();
             return new Expr.Const(type == DType.F32 ? (double) (float) v : v, type);
         }
         return e;
@@ -112,9 +113,6 @@ public final class Canonicalize implements Pass {
         return t == DType.I32 || t == DType.I64;
     }
 
-    private static double truncate(double v) {
-        return v < 0 ? Math.ceil(v) : Math.floor(v);
-    }
 
     private static Expr unary(Expr.UnOp op, Expr x, DType type) {
         if (x instanceof Expr.Const c) {
@@ -126,7 +124,7 @@ public final class Canonicalize implements Pass {
 
     private static Expr binary(Expr.BinOp op, Expr a, Expr b, DType type) {
         if (a instanceof Expr.Const x && b instanceof Expr.Const y) {
-            Optional<Double> v = constant(op, x, y);
+            Optional<Double> v = constant(op, x, y, type);
             if (v.isPresent()) return new Expr.Const(v.get(), type);
         }
         boolean numeric = type != DType.BOOL;
@@ -152,51 +150,13 @@ public final class Canonicalize implements Pass {
         return e instanceof Expr.Const c && c.value() == v;
     }
 
-    private static Optional<Double> constant(Expr.BinOp op, Expr.Const a, Expr.Const b) {
-        double x = a.value();
-        double y = b.value();
-        boolean ints = isInt(a.type()) && isInt(b.type());
-        if (ints && y == 0 && (op == Expr.BinOp.DIV || op == Expr.BinOp.MOD)) {
-            return Optional.empty(); // the run time reports integer division by zero where it happens
-        }
-        return Optional.of(switch (op) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> ints ? truncate(x / y) : x / y;
-            case MOD -> ints ? (double) ((long) x % (long) y) : x % y;
-            case LT -> x < y ? 1.0 : 0.0;
-            case LE -> x <= y ? 1.0 : 0.0;
-            case GT -> x > y ? 1.0 : 0.0;
-            case GE -> x >= y ? 1.0 : 0.0;
-            case EQ -> x == y ? 1.0 : 0.0;
-            case NE -> x != y ? 1.0 : 0.0;
-            case AND -> x != 0 && y != 0 ? 1.0 : 0.0;
-            case OR -> x != 0 || y != 0 ? 1.0 : 0.0;
-        });
+    private static Optional<Double> constant(Expr.BinOp op, Expr.Const a, Expr.Const b, DType type) {
+        return Semantics.fold(op, a.value(), a.type(), b.value(), b.type(), type);
     }
 
     private static Expr call(Expr.Builtin fn, List<Expr> args, DType type) {
         if (!args.stream().allMatch(a -> a instanceof Expr.Const)) return new Expr.Call(fn, args, type);
-        double x = ((Expr.Const) args.getFirst()).value();
-        double y = args.size() > 1 ? ((Expr.Const) args.get(1)).value() : 0;
-        Double v = switch (fn) {
-            case EXP -> Math.exp(x);
-            case LOG -> Math.log(x);
-            case SQRT -> Math.sqrt(x);
-            case RSQRT -> 1 / Math.sqrt(x);
-            case TANH -> Math.tanh(x);
-            case SIGMOID -> 1 / (1 + Math.exp(-x));
-            case ABS -> Math.abs(x);
-            case MIN -> Math.min(x, y);
-            case MAX -> Math.max(x, y);
-            case POW -> Math.pow(x, y);
-            case FLOOR -> Math.floor(x);
-            case CEIL -> Math.ceil(x);
-            case FLOAT -> x;
-            case INT -> truncate(x);
-            case PHILOX, UNIFORM -> null; // left to the run time, which owns the generator
-        };
-        return v == null ? new Expr.Call(fn, args, type) : new Expr.Const(v, type);
+        return Semantics.foldCall(fn, args.stream().map(a -> ((Expr.Const) a).value()).toList(), type)
+                .<Expr>map(v -> new Expr.Const(v, type)).orElseGet(() -> new Expr.Call(fn, args, type));
     }
 }

@@ -18,7 +18,8 @@ public final class Pipeline {
     public static List<LoopPass> loopPasses() {
         return List.of(
                 new Simplify(),         // fold, drop dead lets and constant branches
-                new MapToTarget()       // unit-stride reductions onto vector lanes (per Target)
+                new MapToTarget(),      // unit-stride reductions onto vector lanes (per Target)
+                new Tile()              // the two innermost grid loops in tiles (one-lane targets)
         );
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import tessera.ir.Semantics;
 import tessera.ir.loop.Kernel;
 import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
@@ -16,7 +17,8 @@ import tessera.runtime.DType;
  * division truncating, wrap-around left to the run time), removes identities and selects on
  * constant conditions, replaces {@code if} on a constant by the branch taken (inlined into the
  * enclosing block when that declares none of the same names), drops loops that run zero times,
- * and removes {@code let}s nobody reads. Target-neutral.
+ * removes {@code let}s nobody reads, and names repeated integer subexpressions once
+ * ({@link CommonSubexpressions}). Target-neutral.
  */
 public final class Simplify implements LoopPass {
     @Override
@@ -27,8 +29,8 @@ public final class Simplify implements LoopPass {
     @Override
     public Module apply(Module m, Target target) {
         List<Kernel> kernels = m.kernels().stream()
-                .map(k -> new Kernel(k.name(), k.params(), k.grid().stream().map(g -> new Kernel.GridDim(g.var(), fold(g.extent()))).toList(),
-                        block(k.body()), k.origin()))
+                .map(k -> CommonSubexpressions.apply(new Kernel(k.name(), k.params(),
+                        k.grid().stream().map(g -> new Kernel.GridDim(g.var(), fold(g.extent()))).toList(), block(k.body()), k.origin())))
                 .toList();
         return new Module(m.name(), kernels, m.plan());
     }
@@ -143,9 +145,8 @@ public final class Simplify implements LoopPass {
                 LExpr x = fold(c.x());
                 if (x instanceof LExpr.Const k && c.type() != DType.BOOL && k.type() != DType.BOOL) {
                     double v = k.value();
-                    if (isInt(c.type())) v = v < 0 ? Math.ceil(v) : Math.floor(v);
+                    if (isInt(c.type())) v = Semantics.truncate(v, c.type());
                     if (c.type() == DType.F32) v = (float) v;
-                    if (c.type() == DType.I32 && (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE)) yield new LExpr.Cast(x, c.type());
                     yield new LExpr.Const(v, c.type());
                 }
                 yield x.type() == c.type() ? x : new LExpr.Cast(x, c.type());
@@ -185,32 +186,9 @@ public final class Simplify implements LoopPass {
     }
 
     private static Double constant(Expr.BinOp op, LExpr.Const a, LExpr.Const b, DType type) {
-        double x = a.value();
-        double y = b.value();
-        boolean ints = isInt(a.type()) && isInt(b.type());
-        if (ints && y == 0 && (op == Expr.BinOp.DIV || op == Expr.BinOp.MOD)) return null;
-        double v = switch (op) {
-            case ADD -> x + y;
-            case SUB -> x - y;
-            case MUL -> x * y;
-            case DIV -> ints ? truncate(x / y) : x / y;
-            case MOD -> ints ? (double) ((long) x % (long) y) : x % y;
-            case LT -> x < y ? 1 : 0;
-            case LE -> x <= y ? 1 : 0;
-            case GT -> x > y ? 1 : 0;
-            case GE -> x >= y ? 1 : 0;
-            case EQ -> x == y ? 1 : 0;
-            case NE -> x != y ? 1 : 0;
-            case AND -> x != 0 && y != 0 ? 1 : 0;
-            case OR -> x != 0 || y != 0 ? 1 : 0;
-        };
-        // Leave results that would wrap to the run time, which wraps exactly as the target does.
-        if (type == DType.I32 && (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE)) return null;
-        if (type == DType.F32) v = (float) v;
+        Double v = Semantics.fold(op, a.value(), a.type(), b.value(), b.type(), type).orElse(null);
+        if (v != null && type == DType.F32) v = (double) (float) (double) v;
         return v;
     }
 
-    private static double truncate(double v) {
-        return v < 0 ? Math.ceil(v) : Math.floor(v);
-    }
 }

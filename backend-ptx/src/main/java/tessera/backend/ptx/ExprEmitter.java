@@ -83,7 +83,8 @@ final class ExprEmitter {
     /** The address of element {@code index} of {@code b}: {@code [%rd9]}, or {@code [%rd2+8]} for a constant index. */
     String address(Buffer b, LExpr index) {
         int size = b.param().type().byteSize();
-        if (index instanceof LExpr.Const c) {
+        if (index instanceof LExpr.Const c && Math.abs((long) c.value() * size) < Integer.MAX_VALUE) {
+            // A constant index is an offset in the address (PTX takes 32-bit signed offsets there).
             long offset = (long) c.value() * size;
             return "[" + b.base() + (offset == 0 ? "" : "+" + offset) + "]";
         }

@@ -219,7 +219,10 @@ final class KernelEmitter {
             DType element = b.param().type();
             switch (element) {
                 case BOOL -> {
-                    Operand.Reg v = asm.selp(DType.I32, new Operand.Imm("1"), new Operand.Imm("0"), exprs.pred(st.value()));
+                    Operand.Reg v = switch (exprs.value(st.value(), DType.BOOL)) {
+                        case Operand.Imm constant -> asm.reg(constant, RegClass.B32);
+                        case Operand.Reg p -> asm.selp(DType.I32, new Operand.Imm("1"), new Operand.Imm("0"), p);
+                    };
                     asm.op("st.global.u8 " + at + ", " + v, what);
                 }
                 case I32, I64, F32, F64 -> asm.op("st.global" + PtxTypes.memory(element) + " " + at + ", "

@@ -156,8 +156,8 @@ final class PtxMath {
         Operand.Reg x2 = asm.op3("mul.rn.f32", DType.F32, x, x);
         Operand p = PtxTypes.f32(TANH_SERIES[TANH_SERIES.length - 1]);
         for (int k = TANH_SERIES.length - 2; k >= 0; k--) p = fma(asm.reg(p, DType.F32), x2, PtxTypes.f32(TANH_SERIES[k]));
-        Operand.Reg x3 = asm.op3("mul.rn.f32", DType.F32, x2, x);
-        Operand.Reg small = fma(x3, p, x);
+        // x·(1 + x²·p) rather than x + x³·p, so that tanh(-0) is -0.
+        Operand.Reg small = asm.op3("mul.rn.f32", DType.F32, x, fma(x2, p, PtxTypes.f32(1)));
         return asm.selp(DType.F32, small, large, setp("lt", DType.F32, ax, PtxTypes.f32(TANH_SERIES_BOUND)));
     }
 

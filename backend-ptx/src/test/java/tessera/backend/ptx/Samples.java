@@ -64,6 +64,7 @@ final class Samples {
         m.put("lazy", L.module("lazy", lazy()));
         m.put("loops", L.module("loops", loops()));
         m.put("two_kernels", L.module("two_kernels", elementwise(), matvec()));
+        m.put("edges", L.module("edges", noParams(), farIndex()));
         return m;
     }
 
@@ -228,11 +229,12 @@ final class Samples {
         List<LStmt> body = new ArrayList<>();
         for (DType t : NUMBERS) {
             String n = t.sourceName();
+            DType ft = Types.floatOf(t);
             params.add(in("a_" + n, t));
             params.add(out("r_" + n, t));
+            params.add(out("fr_" + n, ft));
             LExpr x = load("a_" + n, I, t);
             LExpr y = load("a_" + n, add(I, c(1)), t);
-            DType ft = Types.floatOf(t);
             List<LExpr> results = new ArrayList<>(List.of(
                     call(Builtin.ABS, t, x), call(Builtin.MIN, t, x, y), call(Builtin.MAX, t, x, y),
                     call(Builtin.SQRT, ft, x), call(Builtin.RSQRT, ft, x), call(Builtin.FLOOR, ft, x), call(Builtin.CEIL, ft, x)));
@@ -242,8 +244,8 @@ final class Samples {
             }
             int slot = 0;
             for (LExpr r : results) {
-                LExpr value = r.type() == t ? r : cast(r, t);
-                body.add(store("r_" + n, add(mul(I, c(16)), c(slot++)), value));
+                String target = r.type() == t ? "r_" + n : "fr_" + n;
+                body.add(store(target, add(mul(I, c(16)), c(slot++)), r));
             }
         }
         body.add(store("r_f32", I, call(Builtin.MAX, DType.F32, f(Double.NaN), load("a_f32", I, DType.F32))));
@@ -335,6 +337,20 @@ final class Samples {
                         store("y", add(I, N), acc),
                         store("n", I, count)),
                 "loops of every kind");
+    }
+
+    /** A kernel with no parameters at all (it computes nothing anyone sees). */
+    static Kernel noParams() {
+        return new Kernel("idle", List.of(), List.of(dim("i", c(3))),
+                List.of(new LStmt.Let("unused", add(I, c(1)))), "nothing");
+    }
+
+    /** Constant indices past what an address offset holds, and negative ones, in i32 and i64. */
+    static Kernel farIndex() {
+        return new Kernel("far", List.of(out("y", DType.F32), out("z", DType.BOOL), in("x", DType.F64)), List.of(),
+                List.of(store("y", c(1L << 30, DType.I64), f(1)), store("y", c(1L << 29), f(2)),
+                        store("z", c(3L << 31, DType.I64), bin(BinOp.GT, load("x", c(-1), DType.F64), c(0, DType.F64)))),
+                "far away");
     }
 
     /** A kernel whose f64 exp the backend cannot emit. */

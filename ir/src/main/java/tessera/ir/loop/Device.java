@@ -34,6 +34,12 @@ public interface Device extends AutoCloseable {
     void launch(Kernel kernel, long[] grid, Map<String, DeviceBuffer> buffers, Map<String, Double> scalars)
             throws DeviceException;
 
+    /**
+     * Frees a buffer this device allocated; {@link PlanRunner} releases every buffer at the end of
+     * a run. Devices whose buffers live on the Java heap need not do anything.
+     */
+    default void release(DeviceBuffer buffer) throws DeviceException {}
+
     @Override
     default void close() {}
 

@@ -2,6 +2,7 @@ package tessera.ir.loop;
 
 import java.util.List;
 import java.util.Map;
+import tessera.ir.Semantics;
 import tessera.ir.tensor.Types;
 import tessera.runtime.DType;
 import tessera.runtime.Philox;
@@ -206,21 +207,9 @@ public final class HostEval {
     private double callD(LExpr.Call c) throws EvalException {
         List<LExpr> a = c.args();
         return switch (c.fn()) {
-            case EXP -> Math.exp(d(a.get(0)));
-            case LOG -> Math.log(d(a.get(0)));
-            case SQRT -> Math.sqrt(d(a.get(0)));
-            case RSQRT -> 1 / Math.sqrt(d(a.get(0)));
-            case TANH -> Math.tanh(d(a.get(0)));
-            case SIGMOID -> 1 / (1 + Math.exp(-d(a.get(0))));
-            case ABS -> Math.abs(d(a.get(0)));
-            case MIN -> Math.min(d(a.get(0)), d(a.get(1)));
-            case MAX -> Math.max(d(a.get(0)), d(a.get(1)));
-            case POW -> Math.pow(d(a.get(0)), d(a.get(1)));
-            case FLOOR -> Math.floor(d(a.get(0)));
-            case CEIL -> Math.ceil(d(a.get(0)));
-            case FLOAT, INT -> d(a.get(0));
             case PHILOX -> Philox.bits(l(a.get(0)), l(a.get(1)), l(a.get(2)));
             case UNIFORM -> Philox.uniform(l(a.get(0)), l(a.get(1)), l(a.get(2)));
+            default -> Semantics.floatCall(c.fn(), d(a.get(0)), a.size() > 1 ? d(a.get(1)) : 0);
         };
     }
 

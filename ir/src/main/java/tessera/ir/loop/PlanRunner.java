@@ -103,7 +103,22 @@ public final class PlanRunner {
         checkComputedInputAxes(inputs);
         checkConstraints();
         device.prepare(module);
-        Map<String, DeviceBuffer> buffers = new HashMap<>();
+        Map<String, DeviceBuffer> buffers = new LinkedHashMap<>();
+        try {
+            return run(inputs, buffers);
+        } finally {
+            // Every buffer goes back, whatever happened: a long-lived device must not grow per run.
+            for (DeviceBuffer b : buffers.values()) {
+                try {
+                    device.release(b);
+                } catch (DeviceException e) {
+                    // Nothing more to do for this buffer; the run's own outcome is what the caller needs.
+                }
+            }
+        }
+    }
+
+    private Map<String, Tensor> run(Map<String, Tensor> inputs, Map<String, DeviceBuffer> buffers) throws Stop, DeviceException {
         Map<String, long[]> shapes = new HashMap<>();
         for (Buffer b : plan.buffers()) {
             long[] shape = shape(b);
