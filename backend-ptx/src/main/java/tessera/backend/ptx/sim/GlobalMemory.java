@@ -35,6 +35,11 @@ public final class GlobalMemory {
         return b;
     }
 
+    /** Releases a buffer's memory; later accesses through its addresses are faults, and the address is not reused. */
+    public void free(SimBuffer b) {
+        b.free();
+    }
+
     Map<String, SimBuffer> variables(SimModule module) {
         return moduleVariables.computeIfAbsent(module, m -> m.allocateVariables(this));
     }
@@ -55,6 +60,10 @@ public final class GlobalMemory {
                     + " which is in no buffer (a null or garbage pointer?)", address);
         }
         long off = address - b.address();
+        if (b.freed()) {
+            throw new Trap(FaultKind.OUT_OF_BOUNDS, (write ? "write" : "read") + " of " + size + " bytes at 0x" + Long.toHexString(address)
+                    + " in " + namer.name(b) + ", which has been freed", address);
+        }
         if (off < 0 || off + size > b.size()) {
             String where = off < 0 ? "is before the start" : "is past the end";
             throw new Trap(FaultKind.OUT_OF_BOUNDS, (write ? "write" : "read") + " of " + size + " bytes at 0x" + Long.toHexString(address)

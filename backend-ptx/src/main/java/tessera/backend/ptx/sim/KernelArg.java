@@ -18,30 +18,37 @@ public sealed interface KernelArg {
         }
     }
 
+    /** The address of {@code buffer}'s first byte. */
     static KernelArg pointer(SimBuffer buffer) {
         return new Pointer(buffer, 0, "");
     }
 
+    /** The address of {@code buffer}'s first byte; messages call the buffer {@code name}. */
     static KernelArg pointer(SimBuffer buffer, String name) {
         return new Pointer(buffer, 0, name);
     }
 
+    /** An integer for a 32-bit (or narrower, or 64-bit: sign-extended) parameter. */
     static KernelArg s32(int v) {
         return new Scalar(v, false);
     }
 
+    /** An integer for a 64-bit parameter. */
     static KernelArg s64(long v) {
         return new Scalar(v, false);
     }
 
+    /** A byte, e.g. a bool as 0 or 1 for a {@code .u8} parameter. */
     static KernelArg u8(int v) {
         return new Scalar(v & 0xff, false);
     }
 
+    /** A float for an {@code .f32} parameter. */
     static KernelArg f32(float v) {
         return new Scalar(Float.floatToRawIntBits(v) & 0xffffffffL, true);
     }
 
+    /** A double for an {@code .f64} parameter. */
     static KernelArg f64(double v) {
         return new Scalar(Double.doubleToRawLongBits(v), true);
     }

@@ -22,7 +22,7 @@ import tessera.runtime.Tensor;
  * convention: a 1-D grid of {@code ceil(points / blockSize)} CTAs of {@code blockSize} threads,
  * arguments in the kernel's parameter order (buffers as 64-bit addresses, i32/f32 scalars 4
  * bytes, i64/f64 8, bool one 0/1 byte). A {@link SimFault} becomes a {@link DeviceException}
- * with the fault's one-line message.
+ * with the fault's one-line message. Not thread-safe: one run at a time.
  */
 public final class PtxSimDevice implements Device {
     /** The CTA size when none is given, as on the CUDA device. */
@@ -107,6 +107,10 @@ public final class PtxSimDevice implements Device {
         if (src.dtype() != b.type()) throw new DeviceException("cannot write a " + src.dtype().sourceName() + " tensor into a " + b.type().sourceName() + " buffer");
         if (src.size() != b.elements()) throw new DeviceException("cannot write " + src.size() + " elements into a buffer of " + b.elements());
         MemorySegment.copy(src.data(), 0, b.buffer().segment(), 0, b.buffer().size());
+    }
+
+    @Override public void release(DeviceBuffer buffer) throws DeviceException {
+        memory.free(own(buffer).buffer());
     }
 
     @Override public Tensor read(DeviceBuffer src, long[] shape) throws DeviceException {

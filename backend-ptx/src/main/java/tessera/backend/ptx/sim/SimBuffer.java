@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
  */
 public final class SimBuffer {
     private final long address;
-    private final byte[] data;
     private final String label;
+    private byte[] data;
+    private boolean freed;
 
     SimBuffer(long address, int size, String label) {
         this.address = address;
@@ -31,6 +32,16 @@ public final class SimBuffer {
     /** A name for messages (a module variable's name, or "buffer N"). */
     public String label() {
         return label;
+    }
+
+    /** Whether {@link GlobalMemory#free} released it; every access to it is then a fault. */
+    public boolean freed() {
+        return freed;
+    }
+
+    void free() {
+        data = new byte[0];
+        freed = true;
     }
 
     /** The bytes, little-endian; reads and writes go straight to the simulated memory. */

@@ -294,4 +294,22 @@ class PtxSimDeviceTest {
         assertThat(message).startsWith("kernel 'shift', PTX line ").contains("ctaid (0,0,0) tid (9,0,0)", "out-of-bounds access: read of 4 bytes",
                 "byte offset 40 is past the end of buffer 'x' (param p_x) (40 bytes)");
     }
+
+    @Test
+    void aReleasedBufferCannotBeUsedAgain() throws Exception {
+        Module m = relu();
+        try (PtxSimDevice device = PtxSimDevice.withEmitter()) {
+            device.prepare(m);
+            Device.DeviceBuffer x = device.allocate(DType.F32, 4);
+            Device.DeviceBuffer y = device.allocate(DType.F32, 4);
+            Device.DeviceBuffer k = device.allocate(DType.I32, 4);
+            device.write(x, floats(2, 4));
+            device.release(x);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> device.launch(m.kernels().get(0), new long[] {4},
+                            Map.of("x", x, "y", y, "k", k), Map.of("N", 4.0, "alpha", 1.0)))
+                    .isInstanceOf(Device.DeviceException.class)
+                    .hasMessageContaining("tid (0,0,0)")
+                    .hasMessageContaining("buffer 'x' (param p_x), which has been freed");
+        }
+    }
 }

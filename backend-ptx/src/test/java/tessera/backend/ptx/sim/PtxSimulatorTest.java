@@ -426,4 +426,41 @@ class PtxSimulatorTest {
         run(REVERSE, "reverse", new LaunchConfig(Dim3.of(1), Dim3.of(n), 4 * n), mem, KernelArg.pointer(io), KernelArg.s32(n));
         for (int i = 0; i < n; i++) assertThat(intAt(io, i)).isEqualTo((n - 1 - i) * (n - 1 - i));
     }
+
+    private static final String WARP_EXCHANGE = HEADER + """
+            .visible .entry exchange(.param .u64 p_out)
+            {
+                .reg .b32 %r<8>;
+                .reg .b64 %rd<4>;
+                .shared .align 4 .u32 s[32];
+                mov.u32 %r1, %tid.x;
+                shl.b32 %r2, %r1, 2;
+                mov.u32 %r3, s;
+                add.u32 %r4, %r3, %r2;
+                st.shared.u32 [%r4], %r1;
+                SYNC
+                xor.b32 %r5, %r1, 1;
+                shl.b32 %r6, %r5, 2;
+                add.u32 %r6, %r3, %r6;
+                ld.shared.u32 %r7, [%r6];
+                ld.param.u64 %rd1, [p_out];
+                mul.wide.u32 %rd2, %r1, 4;
+                add.s64 %rd3, %rd1, %rd2;
+                st.global.u32 [%rd3], %r7;
+                ret;
+            }
+            """;
+
+    @Test
+    void warpSynchronousSharedMemoryNeedsBarWarpSync() throws Exception {
+        GlobalMemory mem = new GlobalMemory();
+        SimBuffer out = mem.allocate(4 * 32);
+        run(WARP_EXCHANGE.replace("SYNC", "bar.warp.sync 0xffffffff;"), "exchange", LaunchConfig.linear(1, 32), mem, KernelArg.pointer(out));
+        for (int t = 0; t < 32; t++) assertThat(intAt(out, t)).isEqualTo(t ^ 1);
+        String unsynced = WARP_EXCHANGE.replace("SYNC", "// no bar.warp.sync");
+        Programs.assertAssembles(unsynced);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new PtxSimulator().launch(SimModule.parse(unsynced), "exchange",
+                        LaunchConfig.linear(1, 32), java.util.List.of(KernelArg.pointer(out)), mem))
+                .isInstanceOfSatisfying(SimFault.class, f -> assertThat(f.kind()).isIn(FaultKind.UNINITIALISED_READ, FaultKind.SHARED_RACE));
+    }
 }
