@@ -35,6 +35,15 @@ public final class PtxImages {
         return emitter.emit(module, options);
     }
 
+    /** sm_80 PTX for the simulator, whose device interface takes a plain function: problems become unchecked. */
+    public static PtxProgram programForSimulator(Module module) {
+        try {
+            return program(module, 80);
+        } catch (Device.DeviceException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
     /** A {@code PtxSource} for the CUDA device. */
     public static PtxImage image(Module module, int deviceSm) throws Device.DeviceException {
         PtxProgram p = program(module, targetFor(deviceSm));

@@ -33,7 +33,7 @@ import tessera.passes.LoopPassManager;
  * saying what to install, except under {@code CI=true}, where it fails.
  */
 class BackendsAgainstLoopInterpreterTest {
-    private static final List<String> BACKENDS = List.of("java", "opencl");
+    private static final List<String> BACKENDS = List.of("java", "opencl", "ptx-sim");
     private static final Map<String, Device> OPEN = new LinkedHashMap<>();
 
     private static Device device(String backend) throws Device.DeviceException {

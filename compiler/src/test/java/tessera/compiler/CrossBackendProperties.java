@@ -20,8 +20,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import tessera.backend.ptx.PtxOptions;
-import tessera.backend.ptx.PtxSimDevice;
 import tessera.ir.loop.Device;
 import tessera.ir.loop.Module;
 import tessera.ir.loop.PlanRunner;
@@ -50,7 +48,7 @@ class CrossBackendProperties {
         DEVICES.put("java", Backends.open("java"));
         if (Backends.whyUnavailable("opencl").isEmpty()) DEVICES.put("opencl", Backends.open("opencl"));
         // The PTX the ptx target gets, run on backend-ptx's simulator (no GPU needed).
-        DEVICES.put("ptx", new PtxSimDevice(PtxOptions.defaults()));
+        DEVICES.put("ptx-sim", Backends.open("ptx-sim"));
     }
 
     @AfterContainer

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.TestFactory;
 import tessera.backend.ptx.PtxEmitter;
 import tessera.backend.ptx.PtxOptions;
 import tessera.backend.ptx.PtxProblem;
-import tessera.backend.ptx.PtxSimDevice;
 import tessera.backend.ptx.PtxProgram;
 import tessera.backend.ptx.Ptxas;
 import tessera.ir.loop.Device.DeviceException;
@@ -32,9 +31,9 @@ import tessera.passes.Target;
 /**
  * The PTX backend end to end: every stdlib kernel and every generic program of {@link Programs},
  * lowered for the ptx target, emits PTX that ptxas assembles for sm_80 and sm_90 without errors
- * or warnings, and that computes what the Loop IR interpreter computes when run on the PTX
- * simulator ({@link PtxSimDevice}; a GPU is not needed), at small sizes, sizes that are not
- * multiples of the 128-thread block, and all-ones dims. Without ptxas the assembler tests are
+ * or warnings (that it computes what the Loop IR interpreter computes is checked on the PTX
+ * simulator by {@link BackendsAgainstLoopInterpreterTest} and {@link CrossBackendProperties}).
+ * Without ptxas the assembler tests are
  * skipped with the message saying what to install, except under {@code CI=true}, where they fail.
  * A program the backend cannot emit gets a problem naming its statement, never a ptxas error.
  */
@@ -68,19 +67,6 @@ class PtxBackendTest {
         }
     }
 
-    /** {@code k} lowered for ptx, run on the PTX simulator, agrees with the Loop IR interpreter. */
-    private static void simulates(Compilation.Kernel k, Map<String, Long> dims, long seed) throws DeviceException {
-        Module m = lowered(k);
-        var inputs = RandomInputs.make(k.program(), dims, Map.of(), Map.of(), seed).tensors();
-        Outcome want = PlanRunner.run(m, new LoopInterpreter(), inputs, Map.of());
-        Outcome got = PlanRunner.run(m, new PtxSimDevice(PtxOptions.defaults()), inputs, Map.of());
-        assertThat(want).as("loop interpreter: %s", want).isInstanceOf(Outcome.Ok.class);
-        assertThat(got).as("ptx simulator: %s", got).isInstanceOf(Outcome.Ok.class);
-        for (Compare.Diff d : Compare.outputs(((Outcome.Ok) got).outputs(), ((Outcome.Ok) want).outputs())) {
-            assertThat(d.ok()).as(k.name() + " " + dims + ": " + d.summary()).isTrue();
-        }
-    }
-
     private static List<Compilation.Kernel> stdlib() throws IOException {
         List<Compilation.Kernel> kernels = new ArrayList<>();
         try (Stream<Path> files = Files.list(LowerTest.STDLIB)) {
@@ -103,25 +89,6 @@ class PtxBackendTest {
     Stream<DynamicTest> everyGenericProgramAssembles() {
         return Programs.ALL.entrySet().stream()
                 .map(e -> DynamicTest.dynamicTest(e.getKey(), () -> assembles(LowerTest.compile(e.getValue()))));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> everyStdlibKernelComputesWhatTheLoopInterpreterDoesOnTheSimulator() throws IOException {
-        return stdlib().stream().map(k -> DynamicTest.dynamicTest(k.name(), () -> {
-            simulates(k, Map.of("N", 5L, "M", 7L, "L", 6L, "S", 6L, "D", 3L, "E", 2L), 1);
-            simulates(k, Map.of("N", 9L, "M", 17L, "D", 17L, "E", 9L), 2);
-            simulates(k, LowerTest.ones(), 3);
-        }));
-    }
-
-    @TestFactory
-    Stream<DynamicTest> everyGenericProgramComputesWhatTheLoopInterpreterDoesOnTheSimulator() {
-        return Programs.ALL.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
-            Compilation.Kernel k = LowerTest.compile(e.getValue());
-            simulates(k, Map.of("N", 6L, "M", 5L), 4);
-            simulates(k, Map.of("N", 17L, "M", 133L), 5);
-            simulates(k, LowerTest.ones(), 6);
-        }));
     }
 
     @Test

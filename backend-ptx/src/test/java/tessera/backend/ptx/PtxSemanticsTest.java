@@ -43,7 +43,8 @@ class PtxSemanticsTest {
 
     private static Map<String, Tensor> sim(Kernel k, Map<String, Tensor> inputs, long size, Map<String, Double> scalars)
             throws DeviceException {
-        return Runs.run(new PtxSimDevice(PtxOptions.defaults()), k, inputs, size, scalars);
+        return Runs.run(new tessera.backend.ptx.sim.PtxSimDevice(m -> new PtxEmitter().emit(m, PtxOptions.defaults()),
+                tessera.backend.ptx.sim.PtxSimDevice.DEFAULT_BLOCK_SIZE, tessera.backend.ptx.sim.SimOptions.defaults()), k, inputs, size, scalars);
     }
 
     @TestFactory
