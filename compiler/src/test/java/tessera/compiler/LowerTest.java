@@ -77,11 +77,15 @@ class LowerTest {
                 "temp   s: f32[B, H, N, M]", "temp   present__s: bool[B, H, N, M]",
                 // the JVM target tiles the two innermost grid loops 32 x 32
                 "launch s (b < B, h < H, i__tile < (N + 31) / 32, j__tile < (M + 31) / 32)", "launch lse",
-                "launch o__softmax (b < B, h__tile < (H + 31) / 32, i__tile < (N + 31) / 32)", "launch o",
+                "launch o__softmax (b < B, h__tile < (H + 31) / 32, i__tile < (N + 31) / 32)", "launch o__probabilities",
+                "launch o (",
                 "kernel s(", "let i: i32 = i__tile * 32 + i__in", "if (!causal || j <= i + M - N)",
                 "vectorized for (d = 0; d < D; d++)", "present__s[",
                 "kernel o__softmax(", "for (j = 0; j < M; j++)", "max__o0[", "sum__o0[",
-                "kernel o(", "exp(s[");
+                // o iterates e, which the softmax does not depend on: probabilities are computed once, not per e
+                "kernel o__probabilities(", "= sum__o0[", "exp(s[",
+                "kernel o(", "prob__o0[");
+        assertThat(text.substring(text.indexOf("kernel o("))).doesNotContain("exp(");
     }
 
     @Test

@@ -269,16 +269,42 @@ final class ExprLowering {
         });
         List<String> order = vars.keySet().stream().filter(free::contains).toList();
         List<IndexVar> rowVars = order.stream().map(v -> new IndexVar(v, extents.get(v))).toList();
-        Lowering.Stats stats = lowering.softmaxStats(s, rowVars);
+        // If the consumer iterates variables the softmax does not depend on (e in o[.., e] = sum[j](p * v[.., e])),
+        // computing exp here would repeat it for each of them: read probabilities computed once instead.
+        boolean repeated = vars.keySet().stream().anyMatch(v -> !free.contains(v) && !v.equals(s.var().name()));
+        Lowering.Stats stats = lowering.softmaxStats(s, rowVars, repeated);
         List<LExpr> idx = order.stream().map(vars::get).toList();
         LExpr flat = L.flat(idx, stats.shape());
         DType t = s.type();
         V x = lower(s.body(), b);
+        if (stats.probabilities() != null) {
+            List<LExpr> withVar = new ArrayList<>(idx);
+            withVar.add(vars.get(s.var().name()));
+            List<LExpr> shape = new ArrayList<>(stats.shape());
+            shape.add(L.cast(lowering.hostExpr(s.var().extent()), DType.I32));
+            return new V(new LExpr.Load(stats.probabilities(), L.flat(withVar, shape), t), x.present());
+        }
         LExpr m = new LExpr.Load(stats.max(), flat, t);
         LExpr l = new LExpr.Load(stats.sum(), flat, t);
         LExpr value = L.select(L.cmp(Expr.BinOp.EQ, l, new LExpr.Const(0, t)), new LExpr.Const(0, t),
                 L.bin(Expr.BinOp.DIV, L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, L.cast(x.value(), t), m, t)), l, t));
         return new V(value, x.present());
+    }
+
+    /**
+     * Statements computing, at the current row and value of the softmax variable, the normalised
+     * probability from the row statistics in {@code max} and {@code sum} (indexed by {@code flat}).
+     */
+    List<LStmt> probability(Expr.Softmax s, String max, String sum, LExpr flat, String out, LExpr outIndex) {
+        DType t = s.type();
+        Block b = new Block();
+        V x = lower(s.body(), b);
+        LExpr m = new LExpr.Load(max, flat, t);
+        LExpr l = new LExpr.Load(sum, flat, t);
+        LExpr p = L.select(L.cmp(Expr.BinOp.EQ, l, new LExpr.Const(0, t)), new LExpr.Const(0, t),
+                L.bin(Expr.BinOp.DIV, L.call(Expr.Builtin.EXP, t, L.bin(Expr.BinOp.SUB, L.cast(x.value(), t), m, t)), l, t));
+        b.add(guard(x.present(), List.of(new LStmt.Store(out, outIndex, p))));
+        return b.done();
     }
 
     /** Statements computing, for the current row, the running (max, sum of exp) of {@code body} along {@code var}. */

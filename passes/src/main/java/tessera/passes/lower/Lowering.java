@@ -42,7 +42,8 @@ final class Lowering {
     private Stmt current;
     private int statsCount;
 
-    record Stats(String max, String sum, List<LExpr> shape) {}
+    /** Row statistics of a softmax, and the buffer of its normalised values when they are computed once (else null). */
+    record Stats(String max, String sum, List<LExpr> shape, String probabilities) {}
 
     Lowering(Program program) {
         this.program = program;
@@ -356,7 +357,7 @@ final class Lowering {
     }
 
     /** Row statistics of a softmax, computed by their own kernel before the statement that uses them. */
-    Stats softmaxStats(Expr.Softmax s, List<IndexVar> rowVars) {
+    Stats softmaxStats(Expr.Softmax s, List<IndexVar> rowVars, boolean probabilities) {
         int n = statsCount++;
         String base = Lower.bufferBase(current);
         String max = "max__" + base + n;
@@ -374,7 +375,23 @@ final class Lowering {
         b.add(new LStmt.Store(max, flat, L.ref("m__", s.type())));
         b.add(new LStmt.Store(sum, flat, L.ref("l__", s.type())));
         emit(kernelName(base + "__softmax"), grid, b.done());
-        return new Stats(max, sum, shape);
+        if (!probabilities) return new Stats(max, sum, shape, null);
+        // The normalised values, once per (row, softmax variable), for consumers that would repeat them.
+        String prob = "prob__" + base + n;
+        List<IndexVar> withVar = new ArrayList<>(rowVars);
+        withVar.add(s.var());
+        List<LExpr> probShape = withVar.stream().map(v -> L.cast(hostExpr(v.extent()), DType.I32)).toList();
+        buffers.add(new LaunchPlan.Buffer(prob, s.type(), LaunchPlan.Role.TEMP, probShape));
+        ExprLowering px = new ExprLowering(this);
+        List<Kernel.GridDim> pgrid = grid(withVar, px);
+        Block pb = new Block();
+        pb.add(new LStmt.Comment("softmax[" + s.var().name() + "](" + Printer.expr(s.body()) + ") normalised once for "
+                + comment(current) + " — lower: softmax"));
+        LExpr rowFlat = L.flat(rowVars.stream().map(v -> L.ref(v.name(), DType.I32)).toList(), shape);
+        LExpr probFlat = L.flat(withVar.stream().map(v -> L.ref(v.name(), DType.I32)).toList(), probShape);
+        px.probability(s, max, sum, rowFlat, prob, probFlat).forEach(pb::add);
+        emit(kernelName(base + "__probabilities"), pgrid, pb.done());
+        return new Stats(max, sum, shape, prob);
     }
 
     private void emit(String name, List<Kernel.GridDim> grid, List<LStmt> body) {
