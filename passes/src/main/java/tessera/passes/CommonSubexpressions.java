@@ -27,7 +27,7 @@ final class CommonSubexpressions {
     static Kernel apply(Kernel k) {
         CommonSubexpressions c = new CommonSubexpressions();
         c.collectVars(k.body());
-        return new Kernel(k.name(), k.params(), k.grid(), c.block(k.body()), k.origin());
+        return k.withBody(c.block(k.body()));
     }
 
     private void collectVars(List<LStmt> stmts) {
@@ -89,7 +89,15 @@ final class CommonSubexpressions {
                     block(i.then().stream().map(x -> rewrite(x, names)).toList()),
                     block(i.otherwise().stream().map(x -> rewrite(x, names)).toList()));
             case LStmt.Comment c -> c;
+            case LStmt.Barrier b -> b;
+            case LStmt.Alloc a -> new LStmt.Alloc(a.name(), a.type(), replace(a.size(), names), a.space());
+            case LStmt.MatMul mm -> new LStmt.MatMul(operand(mm.c(), names), operand(mm.a(), names), operand(mm.b(), names),
+                    replace(mm.rows(), names), replace(mm.cols(), names), replace(mm.depth(), names), mm.accumulate());
         };
+    }
+
+    private static LStmt.Operand operand(LStmt.Operand o, Map<LExpr, LExpr> names) {
+        return new LStmt.Operand(o.array(), replace(o.offset(), names), replace(o.rowStride(), names), replace(o.colStride(), names));
     }
 
     private void count(LStmt s, Map<LExpr, Integer> counts) {
@@ -101,6 +109,18 @@ final class CommonSubexpressions {
             case LStmt.For f -> { count(f.lo(), counts); count(f.hi(), counts); f.body().forEach(x -> count(x, counts)); }
             case LStmt.If i -> { count(i.cond(), counts); i.then().forEach(x -> count(x, counts)); i.otherwise().forEach(x -> count(x, counts)); }
             case LStmt.Comment c -> { }
+            case LStmt.Barrier b -> { }
+            case LStmt.Alloc a -> count(a.size(), counts);
+            case LStmt.MatMul mm -> {
+                for (LStmt.Operand o : List.of(mm.c(), mm.a(), mm.b())) {
+                    count(o.offset(), counts);
+                    count(o.rowStride(), counts);
+                    count(o.colStride(), counts);
+                }
+                count(mm.rows(), counts);
+                count(mm.cols(), counts);
+                count(mm.depth(), counts);
+            }
         }
     }
 

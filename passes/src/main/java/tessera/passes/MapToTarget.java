@@ -27,7 +27,7 @@ public final class MapToTarget implements LoopPass {
     public Module apply(Module m, Target target) {
         if (target.vectorLanes() <= 1) return m;
         List<Kernel> kernels = m.kernels().stream()
-                .map(k -> new Kernel(k.name(), k.params(), k.grid(), block(k.body(), new HashSet<>()), k.origin()))
+                .map(k -> k.withBody(block(k.body(), new HashSet<>())))
                 .toList();
         return new Module(m.name(), kernels, m.plan());
     }
@@ -55,6 +55,9 @@ public final class MapToTarget implements LoopPass {
             case LStmt.Assign a -> a;
             case LStmt.Store st -> st;
             case LStmt.Comment c -> c;
+            case LStmt.Alloc a -> a;
+            case LStmt.Barrier b -> b;
+            case LStmt.MatMul mm -> mm;
         };
     }
 
@@ -89,6 +92,9 @@ public final class MapToTarget implements LoopPass {
                 case LStmt.If x -> { return false; }
                 case LStmt.Var x -> { return false; }
                 case LStmt.Store x -> { return false; }
+                case LStmt.Alloc x -> { return false; }
+                case LStmt.Barrier x -> { return false; }
+                case LStmt.MatMul x -> { return false; }
             }
         }
         return accumulates;

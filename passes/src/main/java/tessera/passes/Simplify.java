@@ -30,7 +30,8 @@ public final class Simplify implements LoopPass {
     public Module apply(Module m, Target target) {
         List<Kernel> kernels = m.kernels().stream()
                 .map(k -> CommonSubexpressions.apply(new Kernel(k.name(), k.params(),
-                        k.grid().stream().map(g -> new Kernel.GridDim(g.var(), fold(g.extent()))).toList(), block(k.body()), k.origin())))
+                        k.grid().stream().map(g -> new Kernel.GridDim(g.var(), fold(g.extent()))).toList(), k.group(),
+                        block(k.body()), k.origin())))
                 .toList();
         return new Module(m.name(), kernels, m.plan());
     }
@@ -60,9 +61,17 @@ public final class Simplify implements LoopPass {
                 case LStmt.Assign a -> out.add(new LStmt.Assign(a.name(), fold(a.value())));
                 case LStmt.Store st -> out.add(new LStmt.Store(st.buffer(), fold(st.index()), fold(st.value())));
                 case LStmt.Comment c -> out.add(c);
+                case LStmt.Barrier b -> out.add(b);
+                case LStmt.Alloc a -> out.add(new LStmt.Alloc(a.name(), a.type(), fold(a.size()), a.space()));
+                case LStmt.MatMul mm -> out.add(new LStmt.MatMul(operand(mm.c()), operand(mm.a()), operand(mm.b()),
+                        fold(mm.rows()), fold(mm.cols()), fold(mm.depth()), mm.accumulate()));
             }
         }
         return removeDeadLets(out);
+    }
+
+    private static LStmt.Operand operand(LStmt.Operand o) {
+        return new LStmt.Operand(o.array(), fold(o.offset()), fold(o.rowStride()), fold(o.colStride()));
     }
 
     /** Whether inlining {@code inner} into a block would declare a name the block declares too. */
@@ -106,6 +115,11 @@ public final class Simplify implements LoopPass {
             case LStmt.If i -> uses(i.cond(), name) || i.then().stream().anyMatch(x -> uses(x, name))
                     || i.otherwise().stream().anyMatch(x -> uses(x, name));
             case LStmt.Comment c -> false;
+            case LStmt.Barrier b -> false;
+            case LStmt.Alloc a -> uses(a.size(), name);
+            case LStmt.MatMul mm -> java.util.stream.Stream.of(mm.c(), mm.a(), mm.b())
+                    .anyMatch(o -> uses(o.offset(), name) || uses(o.rowStride(), name) || uses(o.colStride(), name))
+                    || uses(mm.rows(), name) || uses(mm.cols(), name) || uses(mm.depth(), name);
         };
     }
 

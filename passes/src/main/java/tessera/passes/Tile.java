@@ -16,7 +16,8 @@ import tessera.runtime.DType;
  * walks its tile with serial loops, re-deriving {@code i} and {@code j} and skipping the ragged
  * edge, so consecutive iterations reuse the rows they read. Applies only to targets whose groups
  * have one lane ({@link Target#lanesPerGroup()} {@code == 1}: a CPU thread runs a grid point),
- * and only when both tile sizes exceed 1; GPU targets keep one point per lane and get their
+ * only when both tile sizes exceed 1, and not to kernels that already manage their tiles (group
+ * kernels and kernels with local arrays, such as fused attention); GPU targets keep one point per lane and get their
  * locality from groups.
  */
 public final class Tile implements LoopPass {
@@ -28,8 +29,13 @@ public final class Tile implements LoopPass {
     @Override
     public Module apply(Module m, Target t) {
         if (t.lanesPerGroup() != 1 || t.tileRows() <= 1 || t.tileCols() <= 1) return m;
-        List<Kernel> kernels = m.kernels().stream().map(k -> k.grid().size() < 2 ? k : tile(k, t.tileRows(), t.tileCols())).toList();
+        List<Kernel> kernels = m.kernels().stream().map(k -> k.grid().size() < 2 || planned(k) ? k : tile(k, t.tileRows(), t.tileCols())).toList();
         return new Module(m.name(), kernels, m.plan());
+    }
+
+    /** A group kernel, or one that manages its own tiles (local arrays), keeps its grid. */
+    private static boolean planned(Kernel k) {
+        return k.group().isPresent() || k.body().stream().anyMatch(s -> s instanceof LStmt.Alloc);
     }
 
     private static LExpr i32(long v) {
@@ -68,6 +74,6 @@ public final class Tile implements LoopPass {
         List<LStmt> body = List.of(
                 new LStmt.Comment("tile: " + gi.var() + " in tiles of " + rows + ", " + gj.var() + " in tiles of " + cols),
                 new LStmt.For(ii, i32(0), i32(rows), LStmt.LoopKind.SERIAL, row));
-        return new Kernel(k.name(), k.params(), grid, body, k.origin());
+        return new Kernel(k.name(), k.params(), grid, k.group(), body, k.origin());
     }
 }

@@ -64,6 +64,9 @@ final class ScalarStmts {
                 out.endControlFlow();
             }
             case LStmt.Comment c -> comment(c.text(), out);
+            case LStmt.Alloc a -> throw new IllegalStateException("local arrays are not supported by the java backend yet");
+            case LStmt.Barrier b -> throw new IllegalStateException("barriers are not supported by the java backend");
+            case LStmt.MatMul mm -> throw new IllegalStateException("matmul is not supported by the java backend yet");
         }
     }
 

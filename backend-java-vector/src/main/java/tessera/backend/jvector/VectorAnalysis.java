@@ -93,6 +93,9 @@ final class VectorAnalysis {
                 case LStmt.Assign a -> false;
                 case LStmt.For f -> false;
                 case LStmt.If i -> false;
+                case LStmt.Alloc x -> false;
+                case LStmt.Barrier x -> false;
+                case LStmt.MatMul x -> false;
             };
             if (!ok) {
                 return Optional.empty();
@@ -129,6 +132,9 @@ final class VectorAnalysis {
                 case LStmt.Var v -> false;
                 case LStmt.For f -> false;
                 case LStmt.If i -> false;
+                case LStmt.Alloc x -> false;
+                case LStmt.Barrier x -> false;
+                case LStmt.MatMul x -> false;
             };
             if (!ok) {
                 return Optional.empty();

@@ -217,6 +217,9 @@ final class VectorBody {
             case LStmt.Assign a -> accumulate(a, out);
             case LStmt.For f -> throw new IllegalStateException("internal error: For in a vector loop");
             case LStmt.If i -> throw new IllegalStateException("internal error: If in a vector loop");
+            case LStmt.Alloc x -> throw new IllegalStateException("internal error: Alloc in a vector loop");
+            case LStmt.Barrier x -> throw new IllegalStateException("internal error: Barrier in a vector loop");
+            case LStmt.MatMul x -> throw new IllegalStateException("internal error: MatMul in a vector loop");
         }
     }
 

@@ -79,6 +79,9 @@ final class KernelWriter {
                 case LStmt.Assign a -> { }
                 case LStmt.Store st -> { }
                 case LStmt.Comment c -> { }
+                case LStmt.Alloc a -> names.declare(a.name());
+                case LStmt.Barrier b -> { }
+                case LStmt.MatMul mm -> { }
             }
         }
     }
@@ -166,6 +169,9 @@ final class KernelWriter {
             }
             case LStmt.If i -> ifChain(i, depth, "if");
             case LStmt.Comment c -> comment(depth, c.text());
+            case LStmt.Alloc a -> throw new IllegalStateException("local arrays are not supported by the opencl backend yet");
+            case LStmt.Barrier b -> throw new IllegalStateException("barriers are not supported by the opencl backend yet");
+            case LStmt.MatMul mm -> throw new IllegalStateException("matmul is not supported by the opencl backend yet");
         }
     }
 

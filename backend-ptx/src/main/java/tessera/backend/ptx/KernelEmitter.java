@@ -191,6 +191,9 @@ final class KernelEmitter {
                     asm.comment(c.text());
                     problems.at(c.text());
                 }
+                case LStmt.Alloc a -> throw new IllegalArgumentException("local arrays are not supported by the ptx backend yet");
+                case LStmt.Barrier b -> throw new IllegalArgumentException("barriers are not supported by the ptx backend yet");
+                case LStmt.MatMul mm -> throw new IllegalArgumentException("matmul is not supported by the ptx backend yet");
             }
         }
 

@@ -1,6 +1,7 @@
 package tessera.ir.loop;
 
 import java.util.List;
+import java.util.Optional;
 import tessera.runtime.DType;
 
 /**
@@ -11,11 +12,35 @@ import tessera.runtime.DType;
  *
  * @param origin the source statement, for comments and messages
  */
-public record Kernel(String name, List<Param> params, List<GridDim> grid, List<LStmt> body, String origin) {
+public record Kernel(String name, List<Param> params, List<GridDim> grid, Optional<Group> group, List<LStmt> body,
+                     String origin) {
     public Kernel {
         params = List.copyOf(params);
         grid = List.copyOf(grid);
         body = List.copyOf(body);
+        if (group == null) throw new IllegalArgumentException("group: use Optional.empty()");
+    }
+
+    /** A kernel whose grid points are single work items. */
+    public Kernel(String name, List<Param> params, List<GridDim> grid, List<LStmt> body, String origin) {
+        this(name, params, grid, Optional.empty(), body, origin);
+    }
+
+    /** The same kernel with another body. */
+    public Kernel withBody(List<LStmt> newBody) {
+        return new Kernel(name, params, grid, group, newBody, origin);
+    }
+
+    /**
+     * A group kernel runs {@code size} work items at every grid point: they are one group
+     * (a CUDA thread block, an OpenCL work-group), see their position in it as the I32
+     * {@link LExpr.Ref} {@code var} in {@code [0, size)}, share {@link LStmt.Space#SHARED} arrays
+     * and meet at {@link LStmt.Barrier}s. Groups run in any order and never wait for each other.
+     */
+    public record Group(String var, int size) {
+        public Group {
+            if (var == null || size < 1) throw new IllegalArgumentException("group " + var + " of " + size);
+        }
     }
 
     public sealed interface Param {

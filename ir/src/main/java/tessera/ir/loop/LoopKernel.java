@@ -29,7 +29,10 @@ final class LoopKernel {
     static final class Frame {
         final long[] l;
         final double[] d;
+        /** The buffer parameters, then one slot per local array of the kernel. */
         final InterpBuffer[] b;
+        /** What a {@link LStmt.Barrier} does: wait for the rest of the group (null outside group kernels). */
+        Runnable barrier;
 
         Frame(int longs, int doubles, InterpBuffer[] buffers) {
             this.l = new long[longs];
@@ -65,6 +68,9 @@ final class LoopKernel {
     /** Where a scalar parameter's value goes. */
     private record ScalarSlot(String name, boolean isLong, int slot) {}
 
+    /** A shared array: its buffer slot, element type and size; created afresh for every group. */
+    private record SharedSlot(int slot, DType type, int size) {}
+
     private final Kernel kernel;
     private final int longs;
     private final int doubles;
@@ -72,10 +78,16 @@ final class LoopKernel {
     private final List<Kernel.BufferParam> buffers;
     private final List<ScalarSlot> scalars;
     private final Exec body;
+    private final int arrays;
+    private final int groupSlot;
+    private final List<SharedSlot> shared;
 
     private LoopKernel(Kernel kernel, int longs, int doubles, int[] gridSlots, List<Kernel.BufferParam> buffers,
-                       List<ScalarSlot> scalars, Exec body) {
+                       List<ScalarSlot> scalars, Exec body, int arrays, int groupSlot, List<SharedSlot> shared) {
         this.kernel = kernel;
+        this.arrays = arrays;
+        this.groupSlot = groupSlot;
+        this.shared = List.copyOf(shared);
         this.longs = longs;
         this.doubles = doubles;
         this.gridSlots = gridSlots;
@@ -105,12 +117,7 @@ final class LoopKernel {
      * @param values every scalar parameter's value by name
      */
     void run(long[] grid, InterpBuffer[] bound, Map<String, Double> values) {
-        Frame f = new Frame(longs, doubles, bound);
-        for (ScalarSlot s : scalars) {
-            double v = values.get(s.name());
-            if (s.isLong()) f.l[s.slot()] = (long) v;
-            else f.d[s.slot()] = v;
-        }
+        Frame f = frame(bound, values);
         for (long extent : grid) {
             if (extent <= 0) return;
         }
@@ -118,7 +125,8 @@ final class LoopKernel {
         long[] at = new long[n];
         while (true) {
             for (int k = 0; k < n; k++) f.l[gridSlots[k]] = at[k];
-            body.run(f);
+            if (kernel.group().isPresent()) runGroup(at, bound, values);
+            else body.run(f);
             int k = n - 1;
             while (k >= 0 && ++at[k] == grid[k]) {
                 at[k] = 0;
@@ -128,9 +136,67 @@ final class LoopKernel {
         }
     }
 
+    private Frame frame(InterpBuffer[] bound, Map<String, Double> values) {
+        Frame f = new Frame(longs, doubles, java.util.Arrays.copyOf(bound, bound.length + arrays));
+        for (ScalarSlot s : scalars) {
+            double v = values.get(s.name());
+            if (s.isLong()) f.l[s.slot()] = (long) v;
+            else f.d[s.slot()] = v;
+        }
+        return f;
+    }
+
+    /**
+     * Runs one group: a virtual thread per work item, each with its own frame, sharing the
+     * group's shared arrays (floats start as NaN, so a read before any write shows) and meeting
+     * at barriers. A work item that finishes or faults leaves the barrier's party, so the rest
+     * never wait for it; the first fault is rethrown.
+     */
+    private void runGroup(long[] at, InterpBuffer[] bound, Map<String, Double> values) {
+        int size = kernel.group().orElseThrow().size();
+        InterpBuffer[] sharedArrays = new InterpBuffer[shared.size()];
+        for (int s = 0; s < sharedArrays.length; s++) {
+            SharedSlot slot = shared.get(s);
+            sharedArrays[s] = new InterpBuffer(slot.type(), slot.size());
+            if (!slot.type().isInteger() && slot.type() != DType.BOOL) java.util.Arrays.fill(sharedArrays[s].data, Double.NaN);
+        }
+        java.util.concurrent.Phaser phaser = new java.util.concurrent.Phaser(size);
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> fault = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread[] threads = new Thread[size];
+        for (int w = 0; w < size; w++) {
+            Frame f = frame(bound, values);
+            for (int k = 0; k < at.length; k++) f.l[gridSlots[k]] = at[k];
+            f.l[groupSlot] = w;
+            for (int s = 0; s < sharedArrays.length; s++) f.b[shared.get(s).slot()] = sharedArrays[s];
+            f.barrier = () -> {
+                if (fault.get() != null) throw new Fault("another work item of the group failed");
+                phaser.arriveAndAwaitAdvance();
+            };
+            threads[w] = Thread.ofVirtual().unstarted(() -> {
+                try {
+                    body.run(f);
+                } catch (RuntimeException e) {
+                    fault.compareAndSet(null, e);
+                } catch (StackOverflowError e) {
+                    fault.compareAndSet(null, new Fault("too deeply nested for the loop interpreter"));
+                } finally {
+                    phaser.arriveAndDeregister();
+                }
+            });
+        }
+        for (Thread t : threads) t.start();
+        try {
+            for (Thread t : threads) t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Fault("interrupted");
+        }
+        if (fault.get() != null) throw fault.get();
+    }
+
     /** Resolves names to slots, scope by scope, and builds the closures. */
     private static final class Compiler {
-        private enum Kind { GRID, PARAM, LOOP, LET, VAR }
+        private enum Kind { GRID, PARAM, LOOP, LET, VAR, ARRAY }
 
         private record Slot(Kind kind, DType type, boolean isLong, int index) {}
 
@@ -139,8 +205,10 @@ final class LoopKernel {
         private final Map<String, Integer> bufferIndex = new HashMap<>();
         private final List<Kernel.BufferParam> buffers = new ArrayList<>();
         private final List<ScalarSlot> scalars = new ArrayList<>();
+        private final List<SharedSlot> shared = new ArrayList<>();
         private int longs;
         private int doubles;
+        private int arrays;
 
         Compiler(Kernel kernel) {
             this.kernel = kernel;
@@ -162,8 +230,9 @@ final class LoopKernel {
             }
             int[] grid = new int[kernel.grid().size()];
             for (int k = 0; k < grid.length; k++) grid[k] = declare(kernel.grid().get(k).var(), DType.I32, Kind.GRID).index();
+            int group = kernel.group().map(g -> declare(g.var(), DType.I32, Kind.GRID).index()).orElse(-1);
             Exec body = block(kernel.body());
-            return new LoopKernel(kernel, longs, doubles, grid, buffers, scalars, body);
+            return new LoopKernel(kernel, longs, doubles, grid, buffers, scalars, body, arrays, group, shared);
         }
 
         private Slot declare(String name, DType type, Kind kind) {
@@ -183,6 +252,10 @@ final class LoopKernel {
         }
 
         private int buffer(String name) {
+            for (Map<String, Slot> scope : scopes) {
+                Slot s = scope.get(name);
+                if (s != null && s.kind() == Kind.ARRAY) return s.index();
+            }
             Integer b = bufferIndex.get(name);
             if (b == null) throw new Fault("'" + name + "' is not a buffer parameter");
             return b;
@@ -230,6 +303,65 @@ final class LoopKernel {
                     };
                 }
                 case LStmt.Comment c -> null;
+                case LStmt.Alloc a -> alloc(a);
+                case LStmt.Barrier b -> f -> {
+                    if (f.barrier == null) throw new Fault("a barrier outside a group kernel");
+                    f.barrier.run();
+                };
+                case LStmt.MatMul mm -> matmul(mm);
+            };
+        }
+
+        private Exec alloc(LStmt.Alloc a) {
+            int slot = buffers.size() + arrays++;
+            DType type = a.type();
+            if (a.space() == LStmt.Space.SHARED) {
+                if (!(a.size() instanceof LExpr.Const c)) throw new Fault("shared array '" + a.name() + "' has no constant size");
+                shared.add(new SharedSlot(slot, type, (int) c.value()));
+                scopes.peek().put(a.name(), new Slot(Kind.ARRAY, type, false, slot));
+                return null;
+            }
+            LNode size = cl(a.size());
+            String name = a.name();
+            scopes.peek().put(a.name(), new Slot(Kind.ARRAY, type, false, slot));
+            return f -> {
+                long n = size.l(f);
+                if (n < 0 || n > Integer.MAX_VALUE) throw new Fault("array '" + name + "' of " + n + " elements");
+                f.b[slot] = new InterpBuffer(type, (int) n);
+            };
+        }
+
+        /** The three loops, C's element type throughout (an f32 C rounds at each store, as an f32 accumulator does). */
+        private Exec matmul(LStmt.MatMul mm) {
+            record Op(int buf, String name, LNode off, LNode rs, LNode cs) {}
+            java.util.function.Function<LStmt.Operand, Op> op = o -> new Op(buffer(o.array()), o.array(), cl(o.offset()), cl(o.rowStride()), cl(o.colStride()));
+            Op c = op.apply(mm.c());
+            Op a = op.apply(mm.a());
+            Op b = op.apply(mm.b());
+            LNode rows = cl(mm.rows());
+            LNode cols = cl(mm.cols());
+            LNode depth = cl(mm.depth());
+            boolean accumulate = mm.accumulate();
+            LExpr site = mm.c().offset();
+            return f -> {
+                InterpBuffer cb = f.b[c.buf()], ab = f.b[a.buf()], bb = f.b[b.buf()];
+                long m = rows.l(f), n = cols.l(f), kk = depth.l(f);
+                long co = c.off().l(f), crs = c.rs().l(f), ccs = c.cs().l(f);
+                long ao = a.off().l(f), ars = a.rs().l(f), acs = a.cs().l(f);
+                long bo = b.off().l(f), brs = b.rs().l(f), bcs = b.cs().l(f);
+                boolean f32 = cb.type() == DType.F32;
+                for (long r = 0; r < m; r++) {
+                    for (long q = 0; q < n; q++) {
+                        int ci = at(cb, co + r * crs + q * ccs, c.name(), site, true);
+                        double acc = accumulate ? cb.data[ci] : 0;
+                        for (long p = 0; p < kk; p++) {
+                            double x = ab.data[at(ab, ao + r * ars + p * acs, a.name(), mm.a().offset(), false)];
+                            double y = bb.data[at(bb, bo + p * brs + q * bcs, b.name(), mm.b().offset(), false)];
+                            acc = f32 ? (float) Math.fma((float) x, (float) y, (float) acc) : Math.fma(x, y, acc);
+                        }
+                        cb.setDouble(ci, acc);
+                    }
+                }
             };
         }
 

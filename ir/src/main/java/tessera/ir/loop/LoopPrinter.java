@@ -89,7 +89,8 @@ public final class LoopPrinter {
         for (Kernel.Param p : k.params()) params.add(param(p));
         out.append(String.join(", ", params)).append(")\n");
         if (k.origin() != null && !k.origin().isBlank()) out.append(INDENT).append("// origin: ").append(oneLine(k.origin())).append('\n');
-        out.append(INDENT).append(k.grid().isEmpty() ? "run once" : "for all " + grid(k.grid())).append(" {\n");
+        out.append(INDENT).append(k.grid().isEmpty() ? "run once" : "for all " + grid(k.grid()))
+                .append(k.group().map(g -> " in groups of " + g.size() + " (" + g.var() + ")").orElse("")).append(" {\n");
         block(k.body(), 2, out);
         out.append(INDENT).append("}\n");
         return out.toString();
@@ -183,7 +184,18 @@ public final class LoopPrinter {
                 String text = c.text() == null ? "" : c.text();
                 for (String line : text.split("\\R", -1)) out.append(pad).append("// ").append(line).append('\n');
             }
+            case LStmt.Alloc a -> out.append(pad).append(a.space() == LStmt.Space.SHARED ? "shared " : "private ").append(a.name())
+                    .append(": ").append(typeName(a.type())).append('[').append(expr(a.size())).append("];\n");
+            case LStmt.Barrier b -> out.append(pad).append("barrier;\n");
+            case LStmt.MatMul mm -> out.append(pad).append("matmul ").append(operand(mm.c())).append(mm.accumulate() ? " += " : " = ")
+                    .append(operand(mm.a())).append(" x ").append(operand(mm.b())).append(" [").append(expr(mm.rows())).append(" x ")
+                    .append(expr(mm.cols())).append(", depth ").append(expr(mm.depth())).append("];\n");
         }
+    }
+
+    /** {@code a(@off, rows*rs + cols*cs)}. */
+    private static String operand(LStmt.Operand o) {
+        return o.array() + "{@" + expr(o.offset()) + ", " + expr(o.rowStride()) + ", " + expr(o.colStride()) + "}";
     }
 
     private static String typeName(DType t) {

@@ -45,7 +45,7 @@ import tessera.runtime.DType;
  * ...), ending with the expression at fault when there is one.
  */
 public final class LoopVerifier {
-    private enum Kind { HOST, PARAM, GRID, LOOP, LET, VAR }
+    private enum Kind { HOST, PARAM, GRID, LOOP, LET, VAR, ARRAY }
 
     private record Name(Kind kind, DType type) {}
 
@@ -59,7 +59,18 @@ public final class LoopVerifier {
      * @param allowed what a name may be here, for messages ("an earlier host scalar")
      */
     private record Scope(String where, Deque<Map<String, Name>> frames, Map<String, Kernel.BufferParam> buffers, Set<String> declaredLater,
-                         String allowed) {
+                         String allowed, boolean group) {
+        Scope(String where, Deque<Map<String, Name>> frames, Map<String, Kernel.BufferParam> buffers, Set<String> declaredLater, String allowed) {
+            this(where, frames, buffers, declaredLater, allowed, false);
+        }
+
+        /** The buffer parameter or local array {@code name}, as a READ_WRITE parameter for arrays. */
+        Kernel.BufferParam array(String name) {
+            Name n = lookup(name);
+            if (n != null && n.kind() == Kind.ARRAY) return new Kernel.BufferParam(name, n.type(), Kernel.Access.READ_WRITE);
+            return buffers == null ? null : buffers.get(name);
+        }
+
         Name lookup(String name) {
             for (Map<String, Name> f : frames) {
                 Name n = f.get(name);
@@ -221,12 +232,22 @@ public final class LoopVerifier {
             if (!seen.add(g.var())) problems.add(where + ": grid variable '" + g.var() + "' is declared twice or is also a parameter");
             gridFrame.put(g.var(), new Name(Kind.GRID, DType.I32));
         }
+        k.group().ifPresent(g -> {
+            if (!seen.add(g.var())) problems.add(where + ": group variable '" + g.var() + "' is declared twice or is also a parameter");
+            gridFrame.put(g.var(), new Name(Kind.GRID, DType.I32));
+        });
         Set<String> declared = new HashSet<>();
         declaredIn(k.body(), declared);
         Deque<Map<String, Name>> frames = new ArrayDeque<>();
         frames.push(top);
         frames.push(gridFrame);
-        block(k.body(), new Scope(where, frames, buffers, declared, "a grid variable, loop variable, local or scalar parameter"));
+        Scope scope = new Scope(where, frames, buffers, declared, "a grid variable, loop variable, local or scalar parameter", k.group().isPresent());
+        scope.frames().push(new HashMap<>());
+        for (LStmt st : k.body()) {
+            if (st instanceof LStmt.Alloc a && a.space() == LStmt.Space.SHARED) sharedAlloc(a, scope);
+            else stmt(st, scope);
+        }
+        scope.frames().pop();
     }
 
     private static void declaredIn(List<LStmt> body, Set<String> out) {
@@ -242,9 +263,12 @@ public final class LoopVerifier {
                     declaredIn(i.then(), out);
                     declaredIn(i.otherwise(), out);
                 }
+                case LStmt.Alloc a -> out.add(a.name());
                 case LStmt.Assign a -> { }
                 case LStmt.Store st -> { }
                 case LStmt.Comment c -> { }
+                case LStmt.Barrier b -> { }
+                case LStmt.MatMul mm -> { }
             }
         }
     }
@@ -288,7 +312,7 @@ public final class LoopVerifier {
             case LStmt.Store st2 -> {
                 integer(s, st2.index(), "an index");
                 DType t = type(st2.value(), s);
-                Kernel.BufferParam b = s.buffers().get(st2.buffer());
+                Kernel.BufferParam b = s.array(st2.buffer());
                 String text = st2.buffer() + "[" + LoopPrinter.expr(st2.index()) + "] = " + LoopPrinter.expr(st2.value());
                 if (b == null) {
                     problems.add(s.where() + ": '" + st2.buffer() + "' is not a buffer parameter in " + text);
@@ -317,7 +341,67 @@ public final class LoopVerifier {
             case LStmt.Comment c -> {
                 if (c.text() == null) problems.add(s.where() + ": a comment without text");
             }
+            case LStmt.Alloc a -> {
+                if (a.space() == LStmt.Space.SHARED) {
+                    problems.add(s.where() + ": shared array '" + a.name() + "' is not declared at the top level of a group kernel's body");
+                }
+                alloc(a, s);
+            }
+            case LStmt.Barrier b -> {
+                if (!s.group()) problems.add(s.where() + ": a barrier outside a group kernel");
+            }
+            case LStmt.MatMul mm -> matmul(mm, s);
         }
+    }
+
+    private void sharedAlloc(LStmt.Alloc a, Scope s) {
+        if (!s.group()) problems.add(s.where() + ": shared array '" + a.name() + "' in a kernel without groups");
+        if (!(a.size() instanceof LExpr.Const)) problems.add(s.where() + ": shared array '" + a.name() + "' has a size that is not a constant: " + LoopPrinter.expr(a.size()));
+        alloc(a, s);
+    }
+
+    private void alloc(LStmt.Alloc a, Scope s) {
+        integer(s, a.size(), "the size of '" + a.name() + "'");
+        if (a.type() == null || !Types.isExprType(a.type())) problems.add(s.where() + ": array '" + a.name() + "' has type " + name(a.type()));
+        if (a.space() == null) problems.add(s.where() + ": array '" + a.name() + "' has no space");
+        if (s.buffers() != null && s.buffers().containsKey(a.name())) {
+            problems.add(s.where() + ": array '" + a.name() + "' has the name of a buffer parameter");
+        }
+        fresh(a.name(), s);
+        s.declare(a.name(), new Name(Kind.ARRAY, a.type()));
+    }
+
+    private void matmul(LStmt.MatMul mm, Scope s) {
+        integer(s, mm.rows(), "the rows of a matmul");
+        integer(s, mm.cols(), "the columns of a matmul");
+        integer(s, mm.depth(), "the depth of a matmul");
+        Kernel.BufferParam c = operand(mm.c(), "C", s);
+        Kernel.BufferParam a = operand(mm.a(), "A", s);
+        Kernel.BufferParam b = operand(mm.b(), "B", s);
+        if (c != null) {
+            if (c.access() == Kernel.Access.READ) problems.add(s.where() + ": a matmul writes '" + c.name() + "', which is read-only");
+            if (mm.accumulate() && c.access() == Kernel.Access.WRITE) problems.add(s.where() + ": an accumulating matmul reads '" + c.name() + "', which is write-only");
+            if (c.type() != DType.F32 && c.type() != DType.F64) problems.add(s.where() + ": a matmul into '" + c.name() + "' of type " + name(c.type()) + " (f32 or f64)");
+        }
+        for (Kernel.BufferParam x : new Kernel.BufferParam[] {a, b}) {
+            if (x == null) continue;
+            if (x.access() == Kernel.Access.WRITE) problems.add(s.where() + ": a matmul reads '" + x.name() + "', which is write-only");
+            if (!Types.isNumber(Types.readType(x.type()))) problems.add(s.where() + ": a matmul reads '" + x.name() + "' of type " + name(x.type()));
+            if (c != null && x.name().equals(c.name())) problems.add(s.where() + ": a matmul's C '" + c.name() + "' is also an operand");
+        }
+    }
+
+    private Kernel.BufferParam operand(LStmt.Operand o, String role, Scope s) {
+        if (o == null) {
+            problems.add(s.where() + ": a matmul without its " + role);
+            return null;
+        }
+        integer(s, o.offset(), "the offset of " + role);
+        integer(s, o.rowStride(), "the row stride of " + role);
+        integer(s, o.colStride(), "the column stride of " + role);
+        Kernel.BufferParam b = s.array(o.array());
+        if (b == null) problems.add(s.where() + ": a matmul's " + role + " '" + o.array() + "' is not a buffer parameter or local array");
+        return b;
     }
 
     /** A new local or loop variable must not hide a name in scope. */
@@ -334,6 +418,7 @@ public final class LoopVerifier {
             case LOOP -> "loop variable";
             case LET -> "let";
             case VAR -> "var";
+            case ARRAY -> "local array";
         };
     }
 
@@ -437,9 +522,9 @@ public final class LoopVerifier {
             problem(s, "a buffer load where only scalars may appear", l);
             return;
         }
-        Kernel.BufferParam b = s.buffers().get(l.buffer());
+        Kernel.BufferParam b = s.array(l.buffer());
         if (b == null) {
-            problem(s, "'" + l.buffer() + "' is not a buffer parameter", l);
+            problem(s, "'" + l.buffer() + "' is not a buffer parameter or local array", l);
             return;
         }
         if (b.access() == Kernel.Access.WRITE) problem(s, "load from '" + b.name() + "', which is write-only", l);

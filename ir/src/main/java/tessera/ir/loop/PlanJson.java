@@ -42,7 +42,8 @@ import tessera.runtime.DType;
  *   "kernels": [ {"name": "matvec_y", "origin": "y[i] = ...",
  *                 "params": [ {"name": "a", "kind": "buffer", "type": "f32", "access": "read"},
  *                             {"name": "M", "kind": "scalar", "type": "i32"} ],
- *                 "grid": [ {"var": "i", "extent": EXPR} ]} ]
+ *                 "grid": [ {"var": "i", "extent": EXPR} ],
+ *                 "group": {"var": "t", "size": 64}} ]   (group kernels only: a work-group of that size per grid point)
  * }
  * </pre>
  * <ul>
@@ -159,6 +160,11 @@ public final class PlanJson {
                 q.put("var", g.var());
                 q.set("extent", expr(g.extent()));
             }
+            k.group().ifPresent(g -> {
+                ObjectNode q = o.putObject("group");
+                q.put("var", g.var());
+                q.put("size", g.size());
+            });
         }
         try {
             return WRITER.writeValueAsString(root) + "\n";
@@ -296,7 +302,14 @@ public final class PlanJson {
         }
         JsonNode origin = k.get("origin");
         if (origin != null && !origin.isTextual()) throw new PlanFormatException(at + ".origin: not a string");
-        return new Kernel(text(k, "name", at), params, grid, List.of(), origin == null ? null : origin.textValue());
+        java.util.Optional<Kernel.Group> group = java.util.Optional.empty();
+        if (k.has("group")) {
+            JsonNode g = k.get("group");
+            JsonNode size = g.get("size");
+            if (size == null || !size.canConvertToInt()) throw new PlanFormatException(at + ".group.size: expected an integer");
+            group = java.util.Optional.of(new Kernel.Group(text(g, "var", at + ".group"), size.intValue()));
+        }
+        return new Kernel(text(k, "name", at), params, grid, group, List.of(), origin == null ? null : origin.textValue());
     }
 
     private static Kernel.Access access(String s, String at) throws PlanFormatException {

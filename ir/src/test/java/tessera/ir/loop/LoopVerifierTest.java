@@ -45,7 +45,7 @@ class LoopVerifierTest {
 
     @Test void unknownBuffer() {
         assertThat(LoopVerifier.check(matvecWithBody(store("y", v("i"), load("z", v("i"), F32)), store("w", v("i"), f(0)))))
-                .containsExactly("kernel 'matvec_y': 'z' is not a buffer parameter in z[i]",
+                .containsExactly("kernel 'matvec_y': 'z' is not a buffer parameter or local array in z[i]",
                         "kernel 'matvec_y': 'w' is not a buffer parameter in w[i] = 0.0");
     }
 

@@ -15,16 +15,38 @@ final class Params {
 
     static Kernel attach(String name, List<Kernel.GridDim> grid, List<LStmt> body, Map<String, DType> hostScalars,
                          List<LaunchPlan.Buffer> buffers, String origin) {
+        return attach(name, grid, java.util.Optional.empty(), body, hostScalars, buffers, origin);
+    }
+
+    /** As above, for a kernel that may run in groups; local arrays ({@link LStmt.Alloc}) are not parameters. */
+    static Kernel attach(String name, List<Kernel.GridDim> grid, java.util.Optional<Kernel.Group> group, List<LStmt> body,
+                         Map<String, DType> hostScalars, List<LaunchPlan.Buffer> buffers, String origin) {
         Map<String, Kernel.Access> access = new LinkedHashMap<>();
         Map<String, DType> scalars = new LinkedHashMap<>();
         for (Kernel.GridDim g : grid) expr(g.extent(), access, scalars, hostScalars);
         for (LStmt s : body) stmt(s, access, scalars, hostScalars);
+        access.keySet().removeAll(locals(body, new java.util.HashSet<>()));
         Map<String, DType> bufferTypes = new LinkedHashMap<>();
         for (LaunchPlan.Buffer b : buffers) bufferTypes.put(b.name(), b.type());
         List<Kernel.Param> params = new java.util.ArrayList<>();
         access.forEach((b, a) -> params.add(new Kernel.BufferParam(b, bufferTypes.get(b), a)));
         scalars.forEach((n, t) -> params.add(new Kernel.ScalarParam(n, t)));
-        return new Kernel(name, params, grid, body, origin);
+        return new Kernel(name, params, grid, group, body, origin);
+    }
+
+    private static java.util.Set<String> locals(List<LStmt> body, java.util.Set<String> out) {
+        for (LStmt s : body) {
+            switch (s) {
+                case LStmt.Alloc a -> out.add(a.name());
+                case LStmt.For f -> locals(f.body(), out);
+                case LStmt.If i -> {
+                    locals(i.then(), out);
+                    locals(i.otherwise(), out);
+                }
+                default -> { }
+            }
+        }
+        return out;
     }
 
     private static void stmt(LStmt s, Map<String, Kernel.Access> access, Map<String, DType> scalars, Map<String, DType> host) {
@@ -48,6 +70,21 @@ final class Params {
                 i.otherwise().forEach(x -> stmt(x, access, scalars, host));
             }
             case LStmt.Comment c -> { }
+            case LStmt.Barrier b -> { }
+            case LStmt.Alloc a -> expr(a.size(), access, scalars, host);
+            case LStmt.MatMul mm -> {
+                access.merge(mm.c().array(), mm.accumulate() ? Kernel.Access.READ_WRITE : Kernel.Access.WRITE, Params::join);
+                access.merge(mm.a().array(), Kernel.Access.READ, Params::join);
+                access.merge(mm.b().array(), Kernel.Access.READ, Params::join);
+                for (LStmt.Operand o : List.of(mm.c(), mm.a(), mm.b())) {
+                    expr(o.offset(), access, scalars, host);
+                    expr(o.rowStride(), access, scalars, host);
+                    expr(o.colStride(), access, scalars, host);
+                }
+                expr(mm.rows(), access, scalars, host);
+                expr(mm.cols(), access, scalars, host);
+                expr(mm.depth(), access, scalars, host);
+            }
         }
     }
 
