@@ -152,6 +152,18 @@ public final class RandomInputs {
                     extents.put(t.over().name(), t.over().extent());
                     roots.add(t.value());
                 }
+                case Stmt.Attention a -> {
+                    a.rows().forEach(v -> extents.put(v.name(), v.extent()));
+                    extents.put(a.key().name(), a.key().extent());
+                    roots.add(a.score());
+                    a.mask().ifPresent(roots::add);
+                    a.sink().ifPresent(roots::add);
+                    a.out().ifPresent(o -> {
+                        extents.put(o.var().name(), o.var().extent());
+                        roots.add(o.value());
+                        o.factor().ifPresent(roots::add);
+                    });
+                }
             }
             for (Expr root : roots) {
                 ExprWalker.walk(root, x -> {

@@ -47,6 +47,7 @@ public final class Canonicalize implements Pass {
                         fold(sc.value(), known), sc.span()));
                 case Stmt.TopK t -> body.add(new Stmt.TopK(t.tensor(), vars(t.vars(), known), t.axis(),
                         var(t.over(), known), fold(t.k(), known), fold(t.value(), known), t.span()));
+                case Stmt.Attention a -> body.add(a); // made later in the pipeline (FlashFusion), already folded
             }
         }
         List<Program.TensorDecl> tensors = p.tensors().stream()

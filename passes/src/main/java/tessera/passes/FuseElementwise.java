@@ -63,6 +63,7 @@ public final class FuseElementwise implements Pass {
             case Stmt.Scatter sc -> new Stmt.Scatter(sc.tensor(), sc.vars(), sc.target().stream().map(x -> sub(x, fused)).toList(),
                     sc.domain().map(x -> sub(x, fused)), sub(sc.value(), fused), sc.span());
             case Stmt.TopK t -> new Stmt.TopK(t.tensor(), t.vars(), t.axis(), t.over(), t.k(), sub(t.value(), fused), t.span());
+            case Stmt.Attention a -> a; // made later in the pipeline (FlashFusion), after this pass
         };
     }
 

@@ -33,7 +33,7 @@ public final class LoopPassManager {
     }
 
     public Result run(Program program, Target target) {
-        Lower.Result lowered = Lower.lower(program);
+        Lower.Result lowered = Lower.lower(program, target);
         if (lowered.module().isEmpty()) return new Result(Optional.empty(), List.of(), lowered.diagnostics());
         List<Step> steps = new ArrayList<>();
         Module current = lowered.module().get();

@@ -27,8 +27,14 @@ public final class Lower {
         }
     }
 
+    /** Lowers for the Loop IR interpreter's shape of machine: one lane per group. */
     public static Result lower(Program program) {
-        return new tessera.passes.lower.LoweringEntry(program).run();
+        return lower(program, new Target("generic", "one lane per group", 1, 1, 0, 32, 32));
+    }
+
+    /** Lowers for {@code target}; only fused attention (FlashFusion) takes a shape from it (lanes per group, tiles, fast memory). */
+    public static Result lower(Program program, Target target) {
+        return new tessera.passes.lower.LoweringEntry(program, target).run();
     }
 
     /** A readable stem for compiler-made buffers of a statement: its tensor's name. */
@@ -38,6 +44,7 @@ public final class Lower {
             case Stmt.Define d -> d.tensor();
             case Stmt.Scatter sc -> sc.tensor();
             case Stmt.TopK t -> t.tensor();
+            case Stmt.Attention a -> a.out().map(Stmt.Output::tensor).or(a::lse).or(a::max).orElse(a.scores());
         };
     }
 }

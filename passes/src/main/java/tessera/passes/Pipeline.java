@@ -8,9 +8,20 @@ public final class Pipeline {
 
     /** Tensor level: what is computed. */
     public static List<Pass> tensorPasses() {
+        return tensorPasses(true);
+    }
+
+    /** @param flash whether attention is fused (false: the generic path, for comparison) */
+    public static List<Pass> tensorPasses(boolean flash) {
+        if (!flash) {
+            return List.of(
+                    new Canonicalize(),
+                    new FuseElementwise());
+        }
         return List.of(
                 new Canonicalize(),     // fold constants and fixed dims, inline constant lets
-                new FuseElementwise()   // elementwise temporaries into their consumers
+                new FuseElementwise(),  // elementwise temporaries into their consumers
+                new FlashFusion()       // contraction -> softmax -> contraction into one online-softmax node
         );
     }
 

@@ -78,7 +78,29 @@ public final class Printer {
                     + sc.domain().map(e -> " if " + expr(e)).orElse("");
             case Stmt.TopK t -> t.tensor() + "[" + names(t.vars()) + "] = topk[" + t.over().name() + ", " + expr(t.k()) + "]("
                     + expr(t.value()) + ")";
+            case Stmt.Attention a -> attention(a);
         };
+    }
+
+    /**
+     * {@code o[b, h, i, e], lse[b, h, i] = attention[j](s = score if mask; value v[..]; factor f; sink x)}:
+     * the fused statement's outputs, then the score (named after the tensor it replaces) and its parts.
+     */
+    private static String attention(Stmt.Attention a) {
+        List<String> outs = new ArrayList<>();
+        String rows = names(a.rows());
+        a.out().ifPresent(o -> outs.add(o.tensor() + "[" + rows + ", " + o.var().name() + "]"));
+        a.lse().ifPresent(t -> outs.add(t + "[" + rows + "] (logsumexp)"));
+        a.max().ifPresent(t -> outs.add(t + "[" + rows + "] (max)"));
+        StringBuilder b = new StringBuilder(String.join(", ", outs)).append(" = attention[").append(a.key().name())
+                .append("](").append(a.scores()).append(" = ").append(expr(a.score()))
+                .append(a.mask().map(m -> " if " + expr(m)).orElse(""));
+        a.out().ifPresent(o -> {
+            b.append("; value ").append(expr(o.value()));
+            o.factor().ifPresent(f -> b.append("; factor ").append(expr(f)));
+        });
+        a.sink().ifPresent(x -> b.append("; sink ").append(expr(x)));
+        return b.append(")").toString();
     }
 
     /**
@@ -107,6 +129,15 @@ public final class Printer {
                 ranges(List.of(t.over()), ranges);
                 ranges(t.value(), ranges);
                 yield String.join(", ", ranges);
+            }
+            case Stmt.Attention a -> {
+                ranges(a.rows(), ranges);
+                ranges(List.of(a.key()), ranges);
+                a.out().ifPresent(o -> ranges(List.of(o.var()), ranges));
+                ranges(a.score(), ranges);
+                String blocks = a.blocks().map(x -> "; blocks of (" + a.row().name() + ", " + a.key().name() + "): empty if "
+                        + expr(x.empty()) + ", full if " + expr(x.full())).orElse("");
+                yield "fused (online softmax, no " + a.scores() + " stored) over " + String.join(", ", ranges) + blocks;
             }
         };
         return stmt(s) + (note.isEmpty() ? "" : "  // " + note);

@@ -25,7 +25,166 @@ final class StatementRunner {
             case Stmt.Define d -> define(d);
             case Stmt.Scatter sc -> scatter(sc);
             case Stmt.TopK t -> topk(t);
+            case Stmt.Attention a -> attention(a);
         }
+    }
+
+    /**
+     * Fused attention, computed as the statements it replaces define it (not by the online
+     * recurrence the compiled kernels use), so that running a program before and after
+     * FlashFusion must agree: per row, the present scores (mask true, score present) and the
+     * sink; softmax with the NaN-propagating max, 0 where that max is -inf; logsumexp and max
+     * exactly as {@link ReduceNode} computes them; o the sum over keys, in key order, of
+     * softmax * factor * value, skipping keys whose factor or value is absent.
+     */
+    private void attention(Stmt.Attention a) {
+        SourceSpan span = a.span();
+        String where = "attention over '" + a.scores() + "'";
+        long[] ext = extents(a.rows(), span);
+        long keys = run.evalExtent(a.key().extent(), "the extent of '" + a.key().name() + "'", span);
+        if (keys > Buffer.MAX_ENTRIES) throw new RunFailure(where + ": too many keys (" + keys + ")", span);
+        ExprCompiler c = new ExprCompiler(run, span);
+        int[] slots = bind(c, a.rows());
+        int keySlot = c.bind(a.key().name());
+        Node score = c.compile(a.score());
+        Node mask = a.mask().map(c::compile).orElse(null);
+        Node sink = a.sink().map(c::compile).orElse(null);
+        Buffer out = null;
+        Node value = null;
+        Node factor = null;
+        int valueSlot = -1;
+        long valueExt = 0;
+        if (a.out().isPresent()) {
+            Stmt.Output o = a.out().get();
+            valueExt = run.evalExtent(o.var().extent(), "the extent of '" + o.var().name() + "'", span);
+            valueSlot = c.bind(o.var().name());
+            value = c.compile(o.value());
+            factor = o.factor().map(c::compile).orElse(null);
+            long[] oext = Arrays.copyOf(ext, ext.length + 1);
+            oext[ext.length] = valueExt;
+            TensorDecl decl = declaration(o.tensor(), span);
+            run.resolveDims(decl, span);
+            checkShape(decl, oext, span);
+            out = Buffer.allocate(o.tensor(), oext, span);
+            Arrays.fill(out.present, true);
+        }
+        Buffer lse = rowBuffer(a.lse(), ext, span);
+        Buffer max = rowBuffer(a.max(), ext, span);
+        int n = (int) keys;
+        double[] scores = new double[n];
+        boolean[] present = new boolean[n];
+        Frame f = c.newFrame();
+        long total = Frame.count(ext, () -> new RunFailure(where + " has too many rows", span));
+        f.start(slots);
+        for (long row = 0; row < total; row++) {
+            if (row > 0) f.advance(slots, ext);
+            double propagatingMax = Double.NEGATIVE_INFINITY;
+            double lseMax = Double.NEGATIVE_INFINITY;
+            double lseSum = 0;
+            double sinkValue = 0;
+            boolean sinkPresent = false;
+            if (sink != null) {
+                sinkValue = sink.d(f);
+                sinkPresent = !f.absent;
+                f.absent = false;
+            }
+            for (int j = 0; j <= n; j++) {
+                double x;
+                if (j < n) {
+                    f.idx[keySlot] = j;
+                    present[j] = false;
+                    if (mask != null) {
+                        long holds = mask.l(f);
+                        if (f.absent || holds == 0) {
+                            f.absent = false;
+                            continue;
+                        }
+                    }
+                    x = score.d(f);
+                    if (f.absent) {
+                        f.absent = false;
+                        continue;
+                    }
+                    scores[j] = x;
+                    present[j] = true;
+                } else {
+                    if (!sinkPresent) continue;
+                    x = sinkValue;
+                }
+                propagatingMax = Math.max(propagatingMax, x);
+                if (x > lseMax) {
+                    lseSum = lseSum * Math.exp(lseMax - x) + 1;
+                    lseMax = x;
+                } else if (x == lseMax) {
+                    lseSum += 1;
+                } else if (x != Double.NEGATIVE_INFINITY) {
+                    lseSum += Math.exp(x - lseMax);
+                }
+            }
+            long at = 0;
+            for (int k = 0; k < slots.length; k++) at += f.idx[slots[k]] * (lse != null ? lse.strides[k] : max != null ? max.strides[k] : 0);
+            if (lse != null) {
+                lse.data[(int) at] = Double.isInfinite(lseMax) || Double.isNaN(lseMax) ? lseMax : lseMax + Math.log(lseSum);
+                lse.present[(int) at] = true;
+            }
+            if (max != null) {
+                max.data[(int) at] = propagatingMax; // max[key](s): the sink is an entry of s
+                max.present[(int) at] = true;
+            }
+            if (out == null) continue;
+            double l = 0;
+            if (propagatingMax != Double.NEGATIVE_INFINITY) {
+                for (int j = 0; j < n; j++) if (present[j]) l += Math.exp(scores[j] - propagatingMax);
+                if (sinkPresent) l += Math.exp(sinkValue - propagatingMax);
+            }
+            long base = 0;
+            for (int k = 0; k < slots.length; k++) base += f.idx[slots[k]] * out.strides[k];
+            long eStride = out.strides[slots.length];
+            for (long e = 0; e < valueExt; e++) {
+                f.idx[valueSlot] = e;
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    if (!present[j]) continue;
+                    f.idx[keySlot] = j;
+                    double p = propagatingMax == Double.NEGATIVE_INFINITY ? 0 : Math.exp(scores[j] - propagatingMax) / l;
+                    if (factor != null) {
+                        double w = factor.d(f);
+                        if (f.absent) {
+                            f.absent = false;
+                            continue;
+                        }
+                        p *= w;
+                    }
+                    double v = value.d(f);
+                    if (f.absent) {
+                        f.absent = false;
+                        continue;
+                    }
+                    sum += p * v;
+                }
+                out.data[(int) (base + e * eStride)] = sum;
+            }
+        }
+        if (out != null) {
+            out.compact();
+            run.put(out);
+        }
+        if (lse != null) {
+            lse.compact();
+            run.put(lse);
+        }
+        if (max != null) {
+            max.compact();
+            run.put(max);
+        }
+    }
+
+    private Buffer rowBuffer(java.util.Optional<String> tensor, long[] ext, SourceSpan span) {
+        if (tensor.isEmpty()) return null;
+        TensorDecl decl = declaration(tensor.get(), span);
+        run.resolveDims(decl, span);
+        checkShape(decl, ext, span);
+        return Buffer.allocate(tensor.get(), ext, span);
     }
 
     /** Allocates the tensor and computes every entry; the domain false or the value absent leaves it absent. */

@@ -147,6 +147,7 @@ public final class Verifier {
                     if (v != null && !Types.isNumber(v)) problems.add(c.where() + ": topk of a " + v.sourceName() + " value; it needs numbers");
                     defined.add(tk.tensor());
                 }
+                case Stmt.Attention a -> attention(a, new Context("statement " + n + " (attention over " + a.scores() + ")", defined, lets, true, true), defined);
             }
         }
         for (TensorDecl t : program.tensors()) {
@@ -154,6 +155,70 @@ public final class Verifier {
                 problems.add((t.role() == Role.OUTPUT ? "output '" : "temporary '") + t.name() + "' is never defined");
             }
         }
+    }
+
+    /** The fused attention statement: its outputs, the scope of each part, and the shape of its contraction. */
+    private void attention(Stmt.Attention a, Context c, Set<String> defined) {
+        Set<String> rows = vars(a.rows(), c);
+        Set<String> withKey = new HashSet<>(rows);
+        if (!withKey.add(a.key().name())) problems.add(c.where() + ": the key variable '" + a.key().name() + "' is also a row variable");
+        integer(a.key().extent(), c, Set.of(), "the extent of '" + a.key().name() + "'");
+        DType score = type(a.score(), c, withKey, null);
+        if (score != null && !Types.isNumber(score)) problems.add(c.where() + ": a " + score.sourceName() + " score");
+        a.mask().ifPresent(m -> bool(m, c, withKey, "the mask"));
+        a.sink().ifPresent(x -> {
+            DType t = type(x, c, rows, null);
+            if (t != null && !Types.isNumber(t)) problems.add(c.where() + ": a " + t.sourceName() + " sink");
+        });
+        if (!contains(a.score(), a.dot())) problems.add(c.where() + ": the contraction is not part of the score");
+        if (a.dot().op() != Expr.ReduceOp.SUM || a.dot().vars().size() != 1
+                || !(a.dot().body() instanceof Expr.Binary m && m.op() == Expr.BinOp.MUL && m.a().equals(a.q()) && m.b().equals(a.k()))) {
+            problems.add(c.where() + ": the contraction is not sum[d](q * k) of its q and k");
+        }
+        if (mentions(a.q(), a.key().name())) problems.add(c.where() + ": q depends on the key variable");
+        if (mentions(a.k(), a.row().name())) problems.add(c.where() + ": k depends on the row variable");
+        a.out().ifPresent(o -> {
+            Optional<TensorDecl> t = written(o.tensor(), c, defined, true);
+            t.ifPresent(decl -> rank(decl, a.rows().size() + 1, c));
+            Set<String> valueScope = new HashSet<>(withKey);
+            if (!valueScope.add(o.var().name())) problems.add(c.where() + ": the value variable '" + o.var().name() + "' is also a row or key variable");
+            integer(o.var().extent(), c, Set.of(), "the extent of '" + o.var().name() + "'");
+            type(o.value(), c, valueScope, null);
+            if (mentions(o.value(), a.row().name())) problems.add(c.where() + ": the value depends on the row variable");
+            o.factor().ifPresent(f -> {
+                type(f, c, withKey, null);
+                if (mentions(f, o.var().name())) problems.add(c.where() + ": the factor depends on the value variable");
+            });
+            defined.add(o.tensor());
+        });
+        for (String t : List.of(a.lse(), a.max()).stream().flatMap(Optional::stream).toList()) {
+            written(t, c, defined, true).ifPresent(decl -> rank(decl, a.rows().size(), c));
+            defined.add(t);
+        }
+        if (a.out().isEmpty() && a.lse().isEmpty() && a.max().isEmpty()) problems.add(c.where() + ": an attention with no output");
+        a.blocks().ifPresent(b -> {
+            Set<String> scope = new HashSet<>(rows);
+            scope.remove(a.row().name());
+            scope.addAll(List.of(b.rowLo(), b.rowHi(), b.keyLo(), b.keyHi()));
+            bool(b.empty(), c, scope, "the empty-block test");
+            bool(b.full(), c, scope, "the full-block test");
+        });
+    }
+
+    private static boolean contains(Expr e, Expr part) {
+        boolean[] found = {false};
+        ExprWalker.walk(e, x -> {
+            if (x.equals(part)) found[0] = true;
+        });
+        return found[0];
+    }
+
+    private static boolean mentions(Expr e, String var) {
+        boolean[] found = {false};
+        ExprWalker.walk(e, x -> {
+            if (x instanceof Expr.Index i && i.name().equals(var)) found[0] = true;
+        });
+        return found[0];
     }
 
     /** The declaration of a tensor a statement writes; checks it may write it now. */

@@ -45,8 +45,12 @@ final class Lowering {
     /** Row statistics of a softmax, and the buffer of its normalised values when they are computed once (else null). */
     record Stats(String max, String sum, List<LExpr> shape, String probabilities) {}
 
-    Lowering(Program program) {
+    private final tessera.passes.Target target;
+    private final List<LaunchPlan.Check> extraChecks = new ArrayList<>();
+
+    Lowering(Program program, tessera.passes.Target target) {
         this.program = program;
+        this.target = target;
     }
 
     /** The module, or the diagnostics that say why this program cannot be lowered. */
@@ -60,12 +64,14 @@ final class Lowering {
                 case Stmt.Define d -> define(d);
                 case Stmt.Scatter sc -> scatter(sc);
                 case Stmt.TopK t -> topk(t);
+                case Stmt.Attention a -> new AttentionLowering(this, a, target).run();
             }
         }
         derivedDims();
         if (!diagnostics.isEmpty()) return new Lower.Result(Optional.empty(), diagnostics);
-        List<LaunchPlan.Check> checks = program.constraints().stream()
-                .map(c -> new LaunchPlan.Check(hostExpr(c.predicate()), c.text())).toList();
+        List<LaunchPlan.Check> checks = new ArrayList<>(program.constraints().stream()
+                .map(c -> new LaunchPlan.Check(hostExpr(c.predicate()), c.text())).toList());
+        checks.addAll(extraChecks);
         LaunchPlan plan = new LaunchPlan(scalars, checks, buffers, launches);
         return new Lower.Result(Optional.of(new Module(program.name(), kernels, plan)), List.of());
     }
@@ -110,6 +116,7 @@ final class Lowering {
                 case Stmt.Scatter sc -> null;
                 case Stmt.TopK k -> null;
                 case Stmt.Let l -> null;
+                case Stmt.Attention a -> null;
             };
             if (t != null) {
                 String mask = "present__" + t;
@@ -205,7 +212,42 @@ final class Lowering {
         return Printer.stmt(s) + where;
     }
 
-    private String kernelName(String base) {
+    /** A check the plan makes before any launch (limits of a lowering), with its message. */
+    void addCheck(LExpr predicate, String text) {
+        extraChecks.add(new LaunchPlan.Check(predicate, text));
+    }
+
+    /** A compiler-made buffer name not yet used. */
+    String tempName(String base) {
+        String name = base;
+        for (int n = 2; shapes.containsKey(name); n++) name = base + n;
+        return name;
+    }
+
+    /** Declares a temporary buffer the plan allocates. */
+    void addTemp(String name, DType type, List<LExpr> shape) {
+        shapes.put(name, List.copyOf(shape));
+        buffers.add(new LaunchPlan.Buffer(name, type, LaunchPlan.Role.TEMP, shape));
+    }
+
+    /** The element type of a declared tensor. */
+    DType dtype(String tensor) {
+        return program.tensor(tensor).orElseThrow().dtype();
+    }
+
+    /** The current statement as a comment. */
+    String describe(Stmt s) {
+        return comment(s);
+    }
+
+    /** Adds a kernel (a group kernel when {@code group} is present) and its launch. */
+    void emitKernel(String name, List<Kernel.GridDim> grid, Optional<Kernel.Group> group, List<LStmt> body) {
+        Kernel k = Params.attach(name, grid, group, body, hostScalars, buffers, comment(current));
+        kernels.add(k);
+        launches.add(new LaunchPlan.Launch(name));
+    }
+
+    String kernelName(String base) {
         int n = kernelNames.merge(base, 1, Integer::sum);
         return n == 1 ? base : base + n;
     }

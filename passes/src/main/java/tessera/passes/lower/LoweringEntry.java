@@ -6,12 +6,14 @@ import tessera.passes.Lower;
 /** The public door into the package-private lowering machinery. */
 public final class LoweringEntry {
     private final Program program;
+    private final tessera.passes.Target target;
 
-    public LoweringEntry(Program program) {
+    public LoweringEntry(Program program, tessera.passes.Target target) {
         this.program = program;
+        this.target = target;
     }
 
     public Lower.Result run() {
-        return new Lowering(program).run();
+        return new Lowering(program, target).run();
     }
 }
