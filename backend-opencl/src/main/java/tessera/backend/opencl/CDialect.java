@@ -22,6 +22,12 @@ import tessera.runtime.DType;
  * @param kernelQualifier   what marks an entry point ({@code __kernel})
  * @param globalQualifier   what marks a pointer to device memory ({@code __global})
  * @param flatIndex         the expression giving a work item's index in a 1-D launch
+ * @param groupIndex        the expression giving a work-group's index in a 1-D launch
+ * @param localIndex        the expression giving a work item's index within its work-group
+ * @param localQualifier    what marks an array shared by a work-group ({@code __local})
+ * @param barrier           the statement every work item of a group meets at, making shared
+ *                          writes before it visible to reads after it
+ * @param fma               the fused multiply-add function {@code fma(a, b, c) = a * b + c}, rounded once
  * @param truncations       float-to-integer conversions that truncate toward zero, saturate and map
  *                          NaN to 0 (Java's cast semantics), by target type
  * @param floatFunctions    builtins on floating-point values, by name in the language
@@ -42,6 +48,11 @@ record CDialect(
         String kernelQualifier,
         String globalQualifier,
         String flatIndex,
+        String groupIndex,
+        String localIndex,
+        String localQualifier,
+        String barrier,
+        String fma,
         Map<DType, String> truncations,
         Map<Builtin, String> floatFunctions,
         Map<Builtin, String> intFunctions,
@@ -77,6 +88,12 @@ record CDialect(
                 "__kernel",
                 "__global",
                 "get_global_id(0)",
+                "get_group_id(0)",
+                "get_local_id(0)",
+                "__local",
+                // Shared arrays are the only memory a Loop IR barrier orders (LStmt.Barrier).
+                "barrier(CLK_LOCAL_MEM_FENCE);",
+                "fma",
                 // The _sat_rtz conversions (6.2.3) truncate, saturate and send NaN to 0, as Java does.
                 Map.of(DType.I32, "convert_int_sat_rtz", DType.I64, "convert_long_sat_rtz"),
                 Map.ofEntries(Map.entry(Builtin.EXP, "exp"), Map.entry(Builtin.LOG, "log"),
@@ -147,8 +164,9 @@ record CDialect(
         Stream<String> vectors = Stream.of("char", "uchar", "short", "ushort", "int", "uint", "long", "ulong",
                         "float", "double", "half", "bool", "quad")
                 .flatMap(t -> Stream.of("2", "3", "4", "8", "16").map(n -> t + n));
-        Stream<String> called = Stream.of("get_global_id", "exp", "log", "sqrt", "rsqrt", "tanh", "floor", "ceil",
-                "pow", "fabs", "fmin", "fmax", "fmod", "abs", "min", "max", "mul_hi", "isnan");
+        Stream<String> called = Stream.of("get_global_id", "get_group_id", "get_local_id", "barrier", "exp", "log",
+                "sqrt", "rsqrt", "tanh", "floor", "ceil", "pow", "fabs", "fmin", "fmax", "fmod", "fma", "abs", "min",
+                "max", "mul_hi", "isnan");
         return Stream.of(c99, openCl, vectors, called).flatMap(s -> s).collect(Collectors.toUnmodifiableSet());
     }
 }

@@ -1,7 +1,9 @@
 package tessera.backend.opencl;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import tessera.ir.loop.Kernel;
 import tessera.ir.loop.Kernel.BufferParam;
 import tessera.ir.loop.LExpr;
 import tessera.ir.tensor.Expr.BinOp;
@@ -31,6 +33,8 @@ final class CExprWriter {
     private final CDialect dialect;
     private final CNames names;
     private final Map<String, BufferParam> buffers;
+    /** The local arrays declared so far, as read-write buffers of their element type. */
+    private final Map<String, BufferParam> arrays = new HashMap<>();
     private final Usage usage;
 
     CExprWriter(CDialect dialect, CNames names, Map<String, BufferParam> buffers, Usage usage) {
@@ -60,11 +64,25 @@ final class CExprWriter {
         return emit(e).at(UNARY);
     }
 
-    /** The buffer parameter {@code name} refers to; the IR must declare it. */
+    /**
+     * Makes {@code name} a local array of {@code type} from here on: loads and stores reach it as
+     * they reach a buffer (its C array has the buffer's element type). A later declaration of the
+     * same name, in another block, replaces it.
+     */
+    void declareArray(String name, DType type) {
+        arrays.put(name, new BufferParam(name, type, Kernel.Access.READ_WRITE));
+    }
+
+    /** The local array or buffer parameter {@code name} refers to; the IR must declare it. */
     BufferParam buffer(String name) {
-        BufferParam p = buffers.get(name);
-        if (p == null) throw new IllegalArgumentException("no buffer parameter '" + name + "'");
+        BufferParam p = arrays.getOrDefault(name, buffers.get(name));
+        if (p == null) throw new IllegalArgumentException("no buffer parameter or local array '" + name + "'");
         return p;
+    }
+
+    /** Element {@code index} (C text) of buffer or array {@code p}, as a value of its read type. */
+    String element(BufferParam p, String index) {
+        return element(p, index, names.of(p.name())).text();
     }
 
     private Code emit(LExpr e) {
@@ -127,8 +145,10 @@ final class CExprWriter {
 
     private Code load(LExpr.Load l) {
         BufferParam p = buffer(l.buffer());
-        String name = names.of(p.name());
-        String index = emit(l.index()).text();
+        return element(p, emit(l.index()).text(), names.of(p.name()));
+    }
+
+    private Code element(BufferParam p, String index, String name) {
         return switch (p.type()) {
             case F16 -> new Code("vload_half(" + index + ", " + name + ")", PRIMARY);
             case BF16 -> new Code(usage.call(OpenClHelper.BF16_TO_F32) + "(" + name + "[" + index + "])", PRIMARY);

@@ -32,7 +32,9 @@ import tessera.runtime.Tensor;
  * device of any ICD (PoCL on a CPU, a GPU driver). {@link #prepare} emits the module with
  * {@link OpenClEmitter} and builds it; {@link #launch} binds arguments by parameter name and runs
  * the grid as a 1-D range of 64-item groups (fewer if the kernel or device
- * allows fewer), rounded up. Transfers are blocking. Not thread-safe; {@link #close} releases
+ * allows fewer), rounded up; a group kernel runs one work-group of its group size per grid point,
+ * and a group larger than the device (or the built kernel) allows is refused with a message
+ * saying both sizes. Transfers are blocking. Not thread-safe; {@link #close} releases
  * every OpenCL object the device made.
  */
 public final class OpenClDevice implements Device {
@@ -57,8 +59,11 @@ public final class OpenClDevice implements Device {
     private final Set<Buffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean closed;
 
-    /** A built kernel and the group size to launch it with. */
-    private record Loaded(cl_kernel kernel, long localSize) {}
+    /**
+     * A built kernel, the group size to launch it with when its grid points are single work
+     * items, and the largest work-group it may run in (the device's and the kernel's limits).
+     */
+    private record Loaded(cl_kernel kernel, long localSize, long maxLocalSize) {}
 
     /** A built program and its kernels by C name. */
     private record Built(cl_program program, Map<String, Loaded> kernels) {}
@@ -131,9 +136,25 @@ public final class OpenClDevice implements Device {
         return fp64;
     }
 
+    /** Refuses, before building, a group kernel whose groups are larger than the device allows. */
     @Override
     public void prepare(Module module) throws DeviceException {
+        ensureOpen();
+        for (Kernel k : module.kernels()) {
+            if (k.group().isPresent()) {
+                checkGroupSize(k, maxGroupSize, "per group (CL_DEVICE_MAX_WORK_GROUP_SIZE, CL_DEVICE_MAX_WORK_ITEM_SIZES[0])");
+            }
+        }
         load(new OpenClEmitter().emit(module));
+    }
+
+    /** Refuses a group kernel whose group size is above {@code limit}; {@code which} says what the limit is. */
+    private void checkGroupSize(Kernel kernel, long limit, String which) throws DeviceException {
+        int size = kernel.group().orElseThrow().size();
+        if (size > limit) {
+            throw new DeviceException("kernel " + kernel.name() + " runs work-groups of " + size + " work items, but "
+                    + name + " allows at most " + limit + " " + which);
+        }
     }
 
     /**
@@ -177,11 +198,12 @@ public final class OpenClDevice implements Device {
             }
             for (String cName : program.kernelNames().values()) {
                 cl_kernel kernel = Cl.create("clCreateKernel " + cName, s -> CL.clCreateKernel(p, cName, s));
-                made.put(cName, new Loaded(kernel, 1)); // recorded at once, so a failing query below still releases it
+                made.put(cName, new Loaded(kernel, 1, 1)); // recorded at once, so a failing query below still releases it
                 long[] groupSize = new long[1];
                 Cl.check("clGetKernelWorkGroupInfo", () -> CL.clGetKernelWorkGroupInfo(kernel, device,
                         CL.CL_KERNEL_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(groupSize), null));
-                made.put(cName, new Loaded(kernel, Math.max(1, Math.min(LOCAL_SIZE, Math.min(maxGroupSize, groupSize[0])))));
+                long max = Math.max(1, Math.min(maxGroupSize, groupSize[0]));
+                made.put(cName, new Loaded(kernel, Math.min(LOCAL_SIZE, max), max));
             }
         } catch (DeviceException e) {
             made.values().forEach(k -> quietly(() -> CL.clReleaseKernel(k.kernel())));
@@ -286,10 +308,20 @@ public final class OpenClDevice implements Device {
             items = Math.multiplyExact(items, extent);
         }
         if (items == 0) return;
-        long local = loaded.localSize();
-        long[] global = {Math.multiplyExact(Math.ceilDiv(items, local), local)};
+        long local;
+        long[] global;
+        if (kernel.group().isPresent()) {
+            // One work-group per grid point (items counts the groups): no rounding up.
+            checkGroupSize(kernel, loaded.maxLocalSize(), "for this kernel (CL_KERNEL_WORK_GROUP_SIZE)");
+            local = kernel.group().orElseThrow().size();
+            global = new long[] {Math.multiplyExact(items, local)};
+        } else {
+            local = loaded.localSize();
+            global = new long[] {Math.multiplyExact(Math.ceilDiv(items, local), local)};
+        }
+        long[] localSize = {local};
         Cl.check("launch of kernel " + kernel.name(), () -> CL.clEnqueueNDRangeKernel(queue, loaded.kernel(), 1, null,
-                global, new long[] {local}, 0, null, null));
+                global, localSize, 0, null, null));
         Cl.check("kernel " + kernel.name(), () -> CL.clFinish(queue));
     }
 

@@ -239,4 +239,97 @@ class OpenClEmitterTest {
         assertThatThrownBy(() -> emit(readOnly, readOnly)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("two kernels named r");
     }
+
+    @Test
+    void aGroupKernelRunsOneWorkGroupPerGridPointWithItsSharedArraysAtTheTop() {
+        OpenClProgram p = emitter.emit(L.module("m", Samples.matvec(), GroupSamples.tileSum(), GroupSamples.attention(5)));
+        assertInOrder(p.source(),
+                "// Group kernels run one work-group per grid point instead: launch each with that many times its group",
+                "(in parentheses): tile_sum (32), attention_d5 (16).",
+                "__kernel void matvec(", "const long item__ = get_global_id(0);", "if (item__ >= N) return;",
+                "__kernel void tile_sum(",
+                "    __local float tile[32]; // shared by the work-group",
+                "// one work-group of 32 work items per grid point (g < (N + 31) / 32), row-major",
+                "const long group__ = get_group_id(0);",
+                "if (group__ >= (N + 31) / 32) return;",
+                "const int g = (int)group__;",
+                "const int t = (int)get_local_id(0); // the work item's index in its group",
+                "tile[t] = idx < N ? x[idx] : 0.0f;",
+                "barrier(CLK_LOCAL_MEM_FENCE);",
+                "s = s + tile[j];",
+                "barrier(CLK_LOCAL_MEM_FENCE);",
+                "for (int round = 0; round < 5; round++) {",
+                "tile[t] = tile[t] + tile[t + stride];",
+                "barrier(CLK_LOCAL_MEM_FENCE);",
+                "__kernel void attention_d5(",
+                "    __local float ktile[80]; // shared by the work-group",
+                "    __local float vtile[80]; // shared by the work-group",
+                "if (group__ >= (long)B * ((N + 15) / 16)) return;",
+                "const int qt = (int)(rest__ % ((N + 15) / 16));",
+                "const int b = (int)rest__;",
+                "const int r = (int)get_local_id(0);");
+        assertThat(p.source().indexOf("__local")).isGreaterThan(p.source().indexOf("__kernel void tile_sum("));
+        assertThat(p.source().substring(0, p.source().indexOf("__kernel void tile_sum("))).doesNotContain("get_local_id");
+    }
+
+    @Test
+    void privateArraysAreZeroFilledWhereDeclaredAndAMatmulIsThreeLoops() {
+        assertInOrder(emit(GroupSamples.attention(5)),
+                "float qrow[5] = {0};",
+                "float acc[5] = {0};",
+                "qrow[dd] = q[(b * N + i) * 5 + dd];",
+                "for (int kt = 0; kt < (M + 15) / 16; kt++) {",
+                "ktile[idx] = j < M ? k[(b * M + j) * 5 + kc] : 0.0f;",
+                "barrier(CLK_LOCAL_MEM_FENCE);",
+                "        float s[16] = {0};",
+                "        float p[16] = {0};",
+                "s[jj] = s[jj] + qrow[dd] * ktile[jj * 5 + dd];",
+                "// matmul: acc += p x vtile",
+                "for (int r__ = 0; r__ < 1; r__++) {",
+                "for (int c__ = 0; c__ < 5; c__++) {",
+                "float acc__ = acc[r__ * 5 + c__];",
+                "for (int p__ = 0; p__ < 16; p__++) {",
+                "acc__ = fma(p[r__ * 16 + p__], vtile[p__ * 5 + c__], acc__);",
+                "acc[r__ * 5 + c__] = acc__;",
+                "barrier(CLK_LOCAL_MEM_FENCE);",
+                "out[(b * N + i) * 5 + dd] = acc[dd] / l;");
+        assertInOrder(emit(GroupSamples.batchedMatmul()),
+                "// matmul: c = a x b",
+                "for (int r__ = 0; r__ < R; r__++) {",
+                "for (int c__ = 0; c__ < C; c__++) {",
+                "float acc__ = 0.0f;",
+                "for (int p__ = 0; p__ < K; p__++) {",
+                "acc__ = fma(a[i * R * K + r__ * K + p__], (float)b[i * C * K + p__ + c__ * K], acc__);",
+                "c[i * R * C + r__ * C + c__] = acc__;");
+        assertInOrder(emit(GroupSamples.reverse()),
+                "__local float sh[8];",
+                "// a serial group kernel: one work-group of 8 work items",
+                "if (get_group_id(0) != 0) return;",
+                "const int t = (int)get_local_id(0);",
+                "int above[8] = {0};");
+    }
+
+    @Test
+    void localArraysNeedConstantSizesAndBarriersAndSharedArraysNeedGroups() {
+        Kernel dynamic = new Kernel("dyn", List.of(out("o", DType.F32), scalar("n", DType.I32)), List.of(dim("i", c(4))),
+                List.of(new LStmt.Alloc("tmp", DType.F32, i32("n"), LStmt.Space.PRIVATE), store("o", i32("i"), f(1))),
+                "dynamic");
+        assertThatThrownBy(() -> emit(dynamic)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("kernel dyn: private array 'tmp' needs a constant size for OpenCL (GPU targets cannot size local arrays at run time)");
+        Kernel barrier = new Kernel("bar", List.of(out("o", DType.F32)), List.of(dim("i", c(4))),
+                List.of(new LStmt.Barrier(), store("o", i32("i"), f(1))), "barrier");
+        assertThatThrownBy(() -> emit(barrier)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("kernel bar: a barrier outside a group kernel");
+        Kernel shared = new Kernel("sh", List.of(out("o", DType.F32)), List.of(dim("i", c(4))),
+                List.of(new LStmt.Alloc("tmp", DType.F32, c(4), LStmt.Space.SHARED), store("o", i32("i"), f(1))), "shared");
+        assertThatThrownBy(() -> emit(shared)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("kernel sh: shared array 'tmp' in a kernel without groups");
+        Kernel nested = new Kernel("nest", List.of(out("o", DType.F32)), List.of(dim("i", c(4))),
+                java.util.Optional.of(new Kernel.Group("t", 4)),
+                List.of(new LStmt.If(L.bin(BinOp.LT, i32("t"), c(2)),
+                        List.of(new LStmt.Alloc("tmp", DType.F32, c(4), LStmt.Space.SHARED)), List.of())),
+                "nested");
+        assertThatThrownBy(() -> emit(nested)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("kernel nest: shared array 'tmp' is not declared at the top level of the kernel's body");
+    }
 }

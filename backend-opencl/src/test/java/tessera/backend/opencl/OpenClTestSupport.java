@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
+import tessera.ir.loop.Device;
 import tessera.ir.loop.Device.DeviceBuffer;
 import tessera.ir.loop.Device.DeviceException;
 import tessera.ir.loop.Kernel;
@@ -36,10 +37,11 @@ final class OpenClTestSupport {
     }
 
     /**
-     * Runs {@code kernel} once: writes {@code inputs}, allocates zero-filled outputs of the given
-     * shapes, launches over {@code grid} and reads every output back.
+     * Runs {@code kernel} once on {@code device} (the OpenCL device, or the loop interpreter as
+     * the oracle): writes {@code inputs}, allocates zero-filled outputs of the given shapes,
+     * launches over {@code grid} and reads every output back.
      */
-    static Map<String, Tensor> run(OpenClDevice device, Kernel kernel, long[] grid, Map<String, Tensor> inputs,
+    static Map<String, Tensor> run(Device device, Kernel kernel, long[] grid, Map<String, Tensor> inputs,
                                    Map<String, long[]> outputs, Map<String, Double> scalars) throws DeviceException {
         Map<String, DeviceBuffer> buffers = new HashMap<>();
         List<DeviceBuffer> made = new java.util.ArrayList<>();
