@@ -71,6 +71,8 @@ public final class FlashFusion implements Pass {
                 if (fused.isPresent()) return fused;
                 if (d.domain().isEmpty() && readsOnly(d.value(), total) && !hasSoftmax(d.value())) total.add(d.tensor());
             }
+            // topk gives every entry (too few present values is a run-time error), so its indices are total.
+            if (s instanceof Stmt.TopK tk) total.add(tk.tensor());
         }
         return Optional.empty();
     }

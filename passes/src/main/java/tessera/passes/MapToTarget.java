@@ -12,8 +12,8 @@ import tessera.ir.tensor.Expr;
 
 /**
  * Maps loops to what the target has. Today: when the target has vector lanes, an innermost
- * serial loop that is a unit-stride reduction (see {@link LStmt.LoopKind#VECTORIZED}) is marked
- * VECTORIZED, so the backend runs it across lanes. Grid dimensions are mapped to groups and lanes
+ * serial loop that is a unit-stride reduction, map, or both (see {@link LStmt.LoopKind#VECTORIZED})
+ * is marked VECTORIZED, so the backend runs it across lanes. Grid dimensions are mapped to groups and lanes
  * by each backend's launcher (parallel outer loop on the JVM, NDRange on OpenCL) from the same
  * {@link Target} numbers; moving that decision here comes with the tiled fast path.
  */
@@ -61,10 +61,13 @@ public final class MapToTarget implements LoopPass {
         };
     }
 
-    /** Straight-line lets and accumulations into outer vars, with unit-stride or invariant loads. */
+    /**
+     * Straight-line lets, accumulations into outer vars and unit-stride stores, with unit-stride
+     * or invariant loads; a stored array is read in the loop only at the element the same
+     * iteration stores (so lanes never see each other's writes).
+     */
     static boolean vectorizable(LStmt.For f, Set<String> outerVars) {
-        Set<String> lets = new HashSet<>();
-        boolean accumulates = false;
+        boolean works = false;
         // Lanes hold partial accumulators, so nothing in the body may read one.
         Set<String> accumulators = new HashSet<>();
         for (LStmt s : f.body()) if (s instanceof LStmt.Assign a) accumulators.add(a.name());
@@ -72,32 +75,63 @@ public final class MapToTarget implements LoopPass {
             LExpr read = switch (s) {
                 case LStmt.Let l -> l.value();
                 case LStmt.Assign a -> accumulation(a).orElse(null);
+                case LStmt.Store st -> st.value();
                 default -> null;
             };
             if (read != null && accumulators.stream().anyMatch(acc -> mentions(read, acc))) return false;
         }
+        java.util.Map<String, LExpr> stored = new java.util.HashMap<>();
         for (LStmt s : f.body()) {
             switch (s) {
                 case LStmt.Let l -> {
                     if (!loadsOk(l.value(), f.var())) return false;
-                    lets.add(l.name());
                 }
                 case LStmt.Assign a -> {
                     if (!outerVars.contains(a.name()) || accumulation(a).isEmpty()) return false;
                     if (!loadsOk(accumulation(a).get(), f.var())) return false;
-                    accumulates = true;
+                    works = true;
+                }
+                case LStmt.Store st -> {
+                    Optional<Long> stride = stride(st.index(), f.var());
+                    if (stride.isEmpty() || stride.get() != 1 || hasLoad(st.index()) || !loadsOk(st.value(), f.var())) return false;
+                    LExpr before = stored.putIfAbsent(st.buffer(), st.index());
+                    if (before != null && !before.equals(st.index())) return false;
+                    works = true;
                 }
                 case LStmt.Comment c -> { }
                 case LStmt.For x -> { return false; }
                 case LStmt.If x -> { return false; }
                 case LStmt.Var x -> { return false; }
-                case LStmt.Store x -> { return false; }
                 case LStmt.Alloc x -> { return false; }
                 case LStmt.Barrier x -> { return false; }
                 case LStmt.MatMul x -> { return false; }
             }
         }
-        return accumulates;
+        for (LStmt s : f.body()) {
+            LExpr e = switch (s) {
+                case LStmt.Let l -> l.value();
+                case LStmt.Assign a -> a.value();
+                case LStmt.Store st -> st.value();
+                default -> null;
+            };
+            if (e != null && !readsStoredOnlyInPlace(e, stored)) return false;
+        }
+        return works;
+    }
+
+    private static boolean readsStoredOnlyInPlace(LExpr e, java.util.Map<String, LExpr> stored) {
+        return switch (e) {
+            case LExpr.Const c -> true;
+            case LExpr.Ref r -> true;
+            case LExpr.Load l -> (!stored.containsKey(l.buffer()) || stored.get(l.buffer()).equals(l.index()))
+                    && readsStoredOnlyInPlace(l.index(), stored);
+            case LExpr.Unary u -> readsStoredOnlyInPlace(u.x(), stored);
+            case LExpr.Binary b -> readsStoredOnlyInPlace(b.a(), stored) && readsStoredOnlyInPlace(b.b(), stored);
+            case LExpr.Select s -> readsStoredOnlyInPlace(s.cond(), stored) && readsStoredOnlyInPlace(s.a(), stored)
+                    && readsStoredOnlyInPlace(s.b(), stored);
+            case LExpr.Call c -> c.args().stream().allMatch(x -> readsStoredOnlyInPlace(x, stored));
+            case LExpr.Cast c -> readsStoredOnlyInPlace(c.x(), stored);
+        };
     }
 
     /** The term e of {@code acc = acc + e}, {@code acc = max(acc, e)} or {@code acc = min(acc, e)}. */
