@@ -14,6 +14,7 @@ final class Asm {
     static final String INDENT = "    ";
 
     private final List<String> lines = new ArrayList<>();
+    private final List<String> variables = new ArrayList<>();
     private final Regs regs = new Regs();
     private int labels;
 
@@ -27,9 +28,23 @@ final class Asm {
         return regs.fresh(cls);
     }
 
-    /** The registers declared so far, one {@code .reg} line per kind. */
+    /** The variables declared so far ({@link #variable}), then the registers, one {@code .reg} line per kind. */
     List<String> declarations() {
-        return regs.declarations();
+        List<String> out = new ArrayList<>(variables);
+        out.addAll(regs.declarations());
+        return out;
+    }
+
+    /**
+     * Declares a {@code .shared} or {@code .local} array of {@code bytes} bytes, aligned to 8, at
+     * the top of the entry, and returns its fresh name ({@code $s1_tile}, {@code $l2_q}: the
+     * {@code $} keeps it apart from entry and parameter names); {@code hint} must be made of
+     * identifier characters.
+     */
+    String variable(String stateSpace, long bytes, String hint, String comment) {
+        String name = "$" + stateSpace.charAt(1) + (variables.size() + 1) + "_" + hint;
+        variables.add(stateSpace + " .align 8 .b8 " + name + "[" + bytes + "];  // " + PtxComments.ascii(comment));
+        return name;
     }
 
     /** {@code o} (of type {@code t}) in a register: an immediate is moved into a fresh one. */

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import tessera.ir.loop.Kernel;
 import tessera.ir.loop.LExpr;
+import tessera.ir.loop.LStmt;
 import tessera.ir.loop.LoopPrinter;
 import tessera.ir.tensor.Expr.BinOp;
 import tessera.ir.tensor.Expr.Builtin;
@@ -24,6 +25,20 @@ import tessera.runtime.DType;
 final class ExprEmitter {
     /** A buffer parameter and the register holding its global base address. */
     record Buffer(Kernel.BufferParam param, Operand.Reg base) {}
+
+    /**
+     * A local array ({@link LStmt.Alloc}): the PTX variable {@code symbol} holding {@code size}
+     * elements of {@code type} (bools as 0/1 bytes) in the {@code .local} (PRIVATE) or
+     * {@code .shared} (SHARED) state space, and the register holding its address in that space.
+     * Shared and local addresses are 32 bits throughout: an access is {@code [symbol+offset]} for
+     * a constant index, else {@code [%rN]} with {@code %rN = index * size + base}.
+     */
+    record Array(String name, String symbol, DType type, LStmt.Space space, int size, Operand.Reg base) {
+        /** {@code .shared} or {@code .local}, for declarations, loads and stores. */
+        String stateSpace() {
+            return space == LStmt.Space.SHARED ? ".shared" : ".local";
+        }
+    }
 
     private static final int COMMENT_WIDTH = 72;
 
@@ -73,6 +88,52 @@ final class ExprEmitter {
         return reg(e, DType.BOOL);
     }
 
+    /** The element type of the buffer parameter or local array {@code name}. */
+    DType elementType(String name) {
+        Array a = scope.array(name);
+        return a != null ? a.type() : buffer(name).param().type();
+    }
+
+    /**
+     * Writes {@code value}, converted to the element type, to element {@code index} of the buffer
+     * parameter or local array {@code name}.
+     */
+    void store(String name, LExpr index, LExpr value) {
+        String what = name + "[" + describe(index) + "]";
+        Array a = scope.array(name);
+        if (a != null) {
+            storeElement("st" + a.stateSpace(), address(a, index), a.type(), value, what);
+            return;
+        }
+        Buffer b = buffer(name);
+        if (b.param().access() == Kernel.Access.READ) {
+            throw new IllegalArgumentException("store to read-only buffer '" + b.param().name() + "'");
+        }
+        storeElement("st.global", address(b, index), b.param().type(), value, what);
+    }
+
+    private void storeElement(String st, String at, DType element, LExpr value, String what) {
+        switch (element) {
+            case BOOL -> {
+                Operand.Reg v = switch (value(value, DType.BOOL)) {
+                    case Operand.Imm constant -> asm.reg(constant, RegClass.B32);
+                    case Operand.Reg p -> asm.selp(DType.I32, new Operand.Imm("1"), new Operand.Imm("0"), p);
+                };
+                asm.op(st + ".u8 " + at + ", " + v, what);
+            }
+            case I32, I64, F32, F64 -> asm.op(st + PtxTypes.memory(element) + " " + at + ", " + reg(value, element), what);
+            case F16 -> {
+                DType via = value.type() == DType.F64 ? DType.F64 : DType.F32;
+                Operand.Reg half = asm.op2("cvt.rn.f16" + op(via), RegClass.B16, reg(value, via));
+                asm.op(st + ".b16 " + at + ", " + half, what);
+            }
+            case BF16 -> {
+                Operand.Reg half = asm.op2("cvt.rn.bf16.f32", RegClass.B16, reg(value, DType.F32));
+                asm.op(st + ".b16 " + at + ", " + half, what);
+            }
+        }
+    }
+
     /** The buffer parameter {@code name}; the IR is verified, so it exists. */
     Buffer buffer(String name) {
         Buffer b = buffers.get(name);
@@ -98,6 +159,20 @@ final class ExprEmitter {
             offset = size == 1 ? ix : asm.op3("mul.lo.s64", RegClass.B64, ix, new Operand.Imm(Integer.toString(size)));
         }
         return "[" + asm.op3("add.s64", RegClass.B64, b.base(), offset) + "]";
+    }
+
+    /** The address of element {@code index} of the local array {@code a}: {@code [$s1_tile+8]} or {@code [%r12]}. */
+    String address(Array a, LExpr index) {
+        int size = a.type().byteSize();
+        if (index instanceof LExpr.Const c && c.value() >= 0 && c.value() < a.size()) {
+            long offset = (long) c.value() * size;
+            return "[" + a.symbol() + (offset == 0 ? "" : "+" + offset) + "]";
+        }
+        Operand.Reg ix = reg(index, DType.I32);
+        Operand.Reg at = asm.fresh(RegClass.B32);
+        if (size == 1) asm.op("add.s32 " + at + ", " + a.base() + ", " + ix);
+        else asm.op("mad.lo.s32 " + at + ", " + ix + ", " + size + ", " + a.base());
+        return "[" + at + "]";
     }
 
     /** Whether evaluating {@code e} cannot fault, so it may run where the IR would not evaluate it. */
@@ -139,11 +214,16 @@ final class ExprEmitter {
     }
 
     private Operand load(LExpr.Load l) {
+        Array a = scope.array(l.buffer());
+        if (a != null) return loadElement("ld" + a.stateSpace(), address(a, l.index()), a.type(), describe(l));
         Buffer b = buffer(l.buffer());
         String at = address(b, l.index());
         String ld = "ld.global" + (b.param().access() == Kernel.Access.READ ? ".nc" : "");
-        String what = describe(l);
-        DType t = b.param().type();
+        return loadElement(ld, at, b.param().type(), describe(l));
+    }
+
+    /** {@code ld} (with its state space) of an element of type {@code t} at {@code at}, as a value of its read type. */
+    private Operand loadElement(String ld, String at, DType t, String what) {
         return switch (t) {
             case BOOL -> {
                 Operand.Reg byteValue = asm.fresh(RegClass.B32);

@@ -11,8 +11,9 @@ import tessera.ir.loop.Module;
  * Emits a Loop IR {@link Module} as one PTX module (ISA {@value PtxOptions#ISA_VERSION}): a
  * header comment, {@code .version}, {@code .target sm_XX}, {@code .address_size 64}, then one
  * {@code .visible .entry} per kernel in module order (see {@link KernelEmitter} for the launch
- * shape, {@link ExprEmitter} for expressions). Each entry declares its virtual registers grouped
- * by kind at the top; each Loop IR {@code Comment} becomes a {@code //} line naming the source
+ * shape of plain and group kernels, local arrays, barriers and matmuls, {@link ExprEmitter} for
+ * expressions). Each entry declares its local arrays and virtual registers grouped by kind at the
+ * top; each Loop IR {@code Comment} becomes a {@code //} line naming the source
  * statement, and each statement its Loop IR text as a comment.
  *
  * <p>Semantics kept exactly from the Loop IR (Java's): integer arithmetic wraps; integer
@@ -108,6 +109,9 @@ public final class PtxEmitter {
                 + "Launch each as a 1-D grid of 1-D blocks with at least as many threads as its grid has points\n"
                 + "(the product of the grid extents; 1 for none). Parameters are the Loop IR kernel's, in order:\n"
                 + "buffers as .u64 global addresses, scalars by value, bools as 0/1 .u8.");
+        if (module.kernels().stream().anyMatch(k -> k.group().isPresent())) {
+            h.append("\nLaunch an entry with .reqntid N (a group kernel) as one block of N threads per grid point instead.");
+        }
         entries.forEach((ir, ptx) -> {
             if (!ir.equals(ptx)) h.append("\nLoop IR kernel ").append(ir).append(" is the entry ").append(ptx).append('.');
         });

@@ -8,7 +8,9 @@ import java.util.Map;
  * {@code .s32}, {@code .s64}, {@code .f32}, {@code .f64}, and bool as a {@code .u8} holding 0 or
  * 1. Launch an entry as a one-dimensional grid of one-dimensional blocks with at least as many
  * threads in total as the kernel's grid has points (the product of its extents; 1 for a grid of
- * no dimensions); threads past the end return at once.
+ * no dimensions); threads past the end return at once. The entry of a group kernel
+ * ({@link tessera.ir.loop.Kernel#group()}) declares {@code .reqntid N} for a group of N work
+ * items: launch it as one block of N threads per grid point.
  *
  * @param moduleName the Loop IR module's name
  * @param text       the PTX source

@@ -82,6 +82,28 @@ final class L {
         return new LStmt.Comment(text);
     }
 
+    /** A serial {@code for (var = lo; var < hi; var++)}. */
+    static LStmt.For loop(String var, LExpr lo, LExpr hi, LStmt... body) {
+        return new LStmt.For(var, lo, hi, LStmt.LoopKind.SERIAL, List.of(body));
+    }
+
+    /** An {@code if} without an else. */
+    static LStmt.If when(LExpr cond, LStmt... then) {
+        return new LStmt.If(cond, List.of(then), List.of());
+    }
+
+    static LStmt.Alloc shared(String name, DType type, int size) {
+        return new LStmt.Alloc(name, type, c(size), LStmt.Space.SHARED);
+    }
+
+    static LStmt.Alloc local(String name, DType type, int size) {
+        return new LStmt.Alloc(name, type, c(size), LStmt.Space.PRIVATE);
+    }
+
+    static LStmt.Barrier barrier() {
+        return new LStmt.Barrier();
+    }
+
     static Kernel.BufferParam in(String name, DType type) {
         return new Kernel.BufferParam(name, type, Kernel.Access.READ);
     }

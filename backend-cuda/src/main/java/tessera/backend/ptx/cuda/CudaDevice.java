@@ -21,8 +21,9 @@ import tessera.runtime.Tensor;
  * context, PTX modules loaded with the driver's JIT, and buffers in device memory.
  * {@link #prepare} asks the {@link PtxSource} for the module's PTX and loads it; {@link #launch}
  * runs a kernel 1-D over its flattened grid in blocks of {@link #DEFAULT_BLOCK_SIZE} threads (or
- * the size given), {@code ceil(points / block)} blocks, with the arguments in the kernel's
- * parameter order ({@link KernelArgs}), and waits for it. Transfers are synchronous. Not
+ * the size given), {@code ceil(points / block)} blocks (a group kernel: one block of the group's
+ * size per grid point), with the arguments in the kernel's parameter order ({@link KernelArgs}),
+ * and waits for it. Transfers are synchronous. Not
  * thread-safe, though any one thread at a time may use it (each call makes the context current);
  * {@link #close} frees every buffer and module it made and releases the context.
  */
@@ -262,13 +263,19 @@ public final class CudaDevice implements Device {
             });
         }
         if (points == 0) return;
-        long blocks = Math.ceilDiv(points, blockSize);
+        // A group kernel is one block of the group's size per grid point (its entry's .reqntid).
+        int threads = kernel.group().map(Kernel.Group::size).orElse(blockSize);
+        if (threads > MAX_BLOCK_SIZE) {
+            throw new DeviceException("kernel " + kernel.name() + ": a group of " + threads + " work items; a CUDA block has at most "
+                    + MAX_BLOCK_SIZE + " threads");
+        }
+        long blocks = kernel.group().isPresent() ? points : Math.ceilDiv(points, blockSize);
         if (blocks > MAX_BLOCKS) {
             throw new DeviceException("kernel " + kernel.name() + ": " + points + " grid points need " + blocks
-                    + " blocks of " + blockSize + " threads; CUDA allows " + MAX_BLOCKS);
+                    + " blocks of " + threads + " threads; CUDA allows " + MAX_BLOCKS);
         }
         try (Arena arena = Arena.ofConfined()) {
-            driver.launch(function, (int) blocks, blockSize, KernelArgs.pack(arena, args));
+            driver.launch(function, (int) blocks, threads, KernelArgs.pack(arena, args));
             driver.synchronize();
         } catch (DeviceException e) {
             throw new DeviceException("kernel " + kernel.name() + " on " + name + ": " + e.getMessage(), e);

@@ -186,6 +186,29 @@ class CudaDeviceFakeDriverTest {
     }
 
     @Test
+    void aGroupKernelLaunchesOneBlockOfTheGroupsSizePerGridPoint() throws DeviceException {
+        var grouped = new tessera.ir.loop.Kernel("vadd", TestPtx.VADD.params(), TestPtx.VADD.grid(),
+                java.util.Optional.of(new tessera.ir.loop.Kernel.Group("t", 32)), TestPtx.VADD.body(), TestPtx.VADD.origin());
+        try (CudaDevice device = open()) {
+            device.prepare(TestPtx.vaddModule());
+            DeviceBuffer x = device.allocate(DType.F32, 10);
+            device.write(x, floats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+            device.launch(grouped, new long[] {10}, Map.of("a", x, "b", x, "c", x), Map.of("n", 10.0));
+            assertThat(device.read(x, new long[] {10}).toDoubleArray()).containsExactly(2, 4, 6, 8, 10, 12, 14, 16, 18, 20);
+            FakeCuda.Launch launch = fake.launches().getLast();
+            assertThat(List.of(launch.gridX(), launch.gridY(), launch.gridZ())).containsExactly(10, 1, 1);
+            assertThat(List.of(launch.blockX(), launch.blockY(), launch.blockZ())).containsExactly(32, 1, 1);
+
+            var tooBig = new tessera.ir.loop.Kernel("vadd", grouped.params(), grouped.grid(),
+                    java.util.Optional.of(new tessera.ir.loop.Kernel.Group("t", 2048)), grouped.body(), grouped.origin());
+            assertThatThrownBy(() -> device.launch(tooBig, new long[] {10}, Map.of("a", x, "b", x, "c", x), Map.of("n", 10.0)))
+                    .isInstanceOf(DeviceException.class)
+                    .hasMessage("kernel vadd: a group of 2048 work items; a CUDA block has at most 1024 threads");
+            assertThat(fake.launches()).hasSize(1);
+        }
+    }
+
+    @Test
     void everyScalarTypeArrivesWithItsSize() throws DeviceException {
         try (CudaDevice device = open()) {
             device.load(TestPtx.image());

@@ -19,7 +19,8 @@ import tessera.runtime.Tensor;
  * are checked without a GPU. {@link #prepare} asks the {@link PtxProgram} source for the module's
  * PTX (the {@link PtxEmitter} by default) and decodes it once per text; buffers live in simulated
  * global memory, little-endian as a tensor stores them; {@link #launch} follows the emitter's
- * convention: a 1-D grid of {@code ceil(points / blockSize)} CTAs of {@code blockSize} threads,
+ * convention: a 1-D grid of {@code ceil(points / blockSize)} CTAs of {@code blockSize} threads
+ * (for a group kernel, one CTA per grid point of as many threads as the group has work items),
  * arguments in the kernel's parameter order (buffers as 64-bit addresses, i32/f32 scalars 4
  * bytes, i64/f64 8, bool one 0/1 byte). A {@link SimFault} becomes a {@link DeviceException}
  * with the fault's one-line message. Not thread-safe: one run at a time.
@@ -135,7 +136,9 @@ public final class PtxSimDevice implements Device {
             points = Math.multiplyHigh(points, g) != 0 ? Long.MAX_VALUE : points * g;
         }
         if (points == 0) return;
-        long ctas = (points + blockSize - 1) / blockSize;
+        int threads = kernel.group().map(Kernel.Group::size).orElse(blockSize);
+        if (threads > 1024) throw new DeviceException(where + ": a group of " + threads + " work items; a CTA has at most 1024 threads");
+        long ctas = kernel.group().isPresent() ? points : (points + blockSize - 1) / blockSize;
         if (ctas > Integer.MAX_VALUE) throw new DeviceException(where + ": " + points + " grid points need more CTAs than a 1-D grid holds");
         List<KernelArg> args = new ArrayList<>();
         for (Kernel.Param param : kernel.params()) {
@@ -154,7 +157,7 @@ public final class PtxSimDevice implements Device {
             }
         }
         try {
-            simulator.launch(p.module(), p.entry(), LaunchConfig.linear((int) ctas, blockSize), args, memory);
+            simulator.launch(p.module(), p.entry(), LaunchConfig.linear((int) ctas, threads), args, memory);
         } catch (SimFault f) {
             throw new DeviceException(f.getMessage(), f);
         }
