@@ -26,7 +26,7 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CompileOptions options = CompileOptions.defaults().withFixedDims(dims.parse(spec.commandLine()));
+        CompileOptions options = dims.options(spec.commandLine());
         int errors = 0;
         for (Path f : files) {
             Compilation c = Tessera.compile(f, options);

@@ -15,6 +15,14 @@ final class Common {
         @Option(names = "--dim", paramLabel = "NAME=SIZE", description = "Fix a dimension, e.g. --dim N=2048 (repeatable).")
         List<String> dims = List.of();
 
+        @Option(names = "--no-fusion", description = "Do not fuse attention (FlashFusion): take the generic path, which stores the score matrix; for comparisons.")
+        boolean noFusion;
+
+        /** The compile options these flags give. */
+        tessera.compiler.CompileOptions options(CommandLine cl) {
+            return tessera.compiler.CompileOptions.defaults().withFixedDims(parse(cl)).withFusion(!noFusion);
+        }
+
         Map<String, Long> parse(CommandLine cl) {
             Map<String, Long> out = new LinkedHashMap<>();
             for (String d : dims) {

@@ -66,7 +66,7 @@ final class CompileCommand implements Callable<Integer> {
         }
         PrintWriter o = cl.getOut();
         PrintWriter err = cl.getErr();
-        Compilation c = Tessera.compile(file, CompileOptions.defaults().withFixedDims(dims.parse(cl)));
+        Compilation c = Tessera.compile(file, dims.options(cl));
         err.print(c.renderDiagnostics());
         if (!c.ok()) return Main.ERROR;
         if (kernel.isPresent() && c.kernelResult(kernel.get()).isEmpty()) {

@@ -47,7 +47,7 @@ final class ExplainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Compilation c = Tessera.compile(file, CompileOptions.defaults().withFixedDims(dims.parse(spec.commandLine())));
+        Compilation c = Tessera.compile(file, dims.options(spec.commandLine()));
         err.print(c.renderDiagnostics());
         if (!c.ok()) return Main.ERROR;
         if (kernel.isPresent() && c.kernelResult(kernel.get()).isEmpty()) {
@@ -62,6 +62,13 @@ final class ExplainCommand implements Callable<Integer> {
                 shown = true;
                 out.println("// ===== " + k.name() + " after " + s.pass() + (s.changed() ? "" : " (unchanged)") + " =====");
                 if (s.changed() || pass.isPresent()) out.println(Printer.print(s.program()));
+            }
+            for (tessera.ir.tensor.Stmt st : k.program().body()) {
+                if (!(st instanceof tessera.ir.tensor.Stmt.Attention a) || pass.isPresent() && !pass.get().equals("flash-fusion")) continue;
+                int[] tile = tessera.passes.Lower.attentionTile(Backends.target(target));
+                out.println("// flash: " + a.scores() + " is never stored; " + tessera.compiler.BlockSummary.describe(k.program(), a, tile[0], tile[1])
+                        + " on " + target);
+                out.println();
             }
             LoopPassManager.Result lowered = Tessera.lower(k.program(), Backends.target(target));
             if (lowered.module().isEmpty()) {

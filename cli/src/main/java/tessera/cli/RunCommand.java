@@ -82,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Map<String, Long> fixed = dims.parse(cl);
         Map<String, Double> scalars = parseParams(cl);
-        Compilation c = Tessera.compile(file, CompileOptions.defaults().withFixedDims(fixed));
+        Compilation c = Tessera.compile(file, dims.options(spec.commandLine()));
         err.print(c.renderDiagnostics());
         if (!c.ok()) return Main.ERROR;
         Program p;

@@ -43,7 +43,7 @@ public final class Tessera {
         if (diagnostics.stream().noneMatch(Diagnostic::isError)) {
             Resolver.Result r = Resolver.resolve(unit.files(), options.fixedDims());
             diagnostics.addAll(r.diagnostics());
-            PassManager pm = new PassManager(Pipeline.tensorPasses());
+            PassManager pm = new PassManager(Pipeline.tensorPasses(options.fuseAttention()));
             for (Program p : r.programs()) {
                 try {
                     List<PassManager.Step> steps = pm.run(p);

@@ -37,6 +37,11 @@ public final class Lower {
         return new tessera.passes.lower.LoweringEntry(program, target).run();
     }
 
+    /** Rows and keys per block of fused attention on {@code target}: {@code {rows, keys}}. */
+    public static int[] attentionTile(Target target) {
+        return tessera.passes.lower.LoweringEntry.attentionTile(target);
+    }
+
     /** A readable stem for compiler-made buffers of a statement: its tensor's name. */
     public static String bufferBase(Stmt s) {
         return switch (s) {

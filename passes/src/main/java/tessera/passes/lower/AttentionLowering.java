@@ -80,9 +80,16 @@ final class AttentionLowering {
         this.keyCount = i32(lowering.hostExpr(key.extent()));
         this.depth = i32(lowering.hostExpr(dotVar.extent()));
         this.width = a.out().map(o -> i32(lowering.hostExpr(o.var().extent()))).orElse(L.i32(0));
+        int[] tile = tile(target);
+        this.br = tile[0];
+        this.bc = tile[1];
+    }
+
+    /** Rows and keys per block on {@code target}. */
+    static int[] tile(Target target) {
         boolean groups = target.lanesPerGroup() > 1;
-        this.br = groups ? target.lanesPerGroup() : Math.max(1, target.tileRows());
-        this.bc = groups ? gpuKeyBlock(target) : Math.max(1, target.tileCols());
+        return new int[] {groups ? target.lanesPerGroup() : Math.max(1, target.tileRows()),
+                groups ? gpuKeyBlock(target) : Math.max(1, target.tileCols())};
     }
 
     /** Keys per block on a GPU: K and V blocks of that many rows of {@link #GPU_MAX_HEAD_DIM} must fit in fast memory. */

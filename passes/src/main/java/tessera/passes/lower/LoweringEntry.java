@@ -16,4 +16,9 @@ public final class LoweringEntry {
     public Lower.Result run() {
         return new Lowering(program, target).run();
     }
+
+    /** Rows and keys per block of fused attention on {@code target}: {@code {rows, keys}}. */
+    public static int[] attentionTile(tessera.passes.Target target) {
+        return AttentionLowering.tile(target);
+    }
 }
