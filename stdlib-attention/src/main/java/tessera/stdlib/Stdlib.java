@@ -26,7 +26,9 @@ public final class Stdlib {
             "streaming_attention.tsr",
             "longformer_attention.tsr",
             "bigbird_attention.tsr",
-            "block_sparse_attention.tsr");
+            "block_sparse_attention.tsr",
+            "flash_attention_dropout.tsr",
+            "sink_attention.tsr");
 
     private Stdlib() {}
 

@@ -404,4 +404,82 @@ final class Reference {
         }
         return attention(q, k, v, defaultScale(q), (b, h, i, j) -> dense[h][i][j]);
     }
+
+    // ---------------------------------------------------------------------------------------
+    // Post-softmax dropout and extra-logit sinks
+
+    /**
+     * Flash attention with dropout on the probabilities: o_i = sum_j p_ij keep_ij v_j with
+     * keep_ij = 1/(1 - pDrop) when Philox's uniform(seed, (b H + h) N + i, j) >= pDrop, else 0;
+     * lse is dropout's input's (unchanged).
+     */
+    static Attention dropout(Nd q, Nd k, Nd v, boolean causal, double pDrop, long seed) {
+        int bs = q.shape[0], hs = q.shape[1], n = q.shape[2], dd = q.shape[3];
+        int kh = k.shape[1], m = k.shape[2], ee = v.shape[3];
+        int group = hs / kh;
+        double scale = defaultScale(q);
+        double keep = (float) (1.0 / (1.0 - (float) pDrop));
+        Attention plain = flash(q, k, v, causal);
+        Nd o = new Nd(bs, hs, n, ee);
+        for (int b = 0; b < bs; b++) {
+            for (int h = 0; h < hs; h++) {
+                for (int i = 0; i < n; i++) {
+                    double lse = plain.lse().get(b, h, i);
+                    if (lse == Double.NEGATIVE_INFINITY) continue;
+                    for (int e = 0; e < ee; e++) {
+                        double acc = 0;
+                        for (int j = 0; j < m; j++) {
+                            if (causal && j > i + m - n) continue;
+                            double dot = 0;
+                            for (int d = 0; d < dd; d++) dot += q.get(b, h, i, d) * k.get(b, h / group, j, d);
+                            double u = tessera.runtime.Philox.uniform(seed, ((long) b * hs + h) * n + i, j);
+                            double w = u >= (float) pDrop ? keep : 0;
+                            acc += Math.exp(scale * dot - lse) * w * v.get(b, h / group, j, e);
+                        }
+                        o.set(acc, b, h, i, e);
+                    }
+                }
+            }
+        }
+        return new Attention(o, plain.lse());
+    }
+
+    /**
+     * Attention with a sink logit per head: the softmax runs over the allowed keys plus sink[h],
+     * which has no value; lse includes it. With causal, key j is allowed when j <= i + M - N.
+     */
+    static Attention sink(Nd q, Nd k, Nd v, double[] sink, boolean causal) {
+        int bs = q.shape[0], hs = q.shape[1], n = q.shape[2], dd = q.shape[3];
+        int m = k.shape[2], ee = v.shape[3];
+        double scale = defaultScale(q);
+        Nd o = new Nd(bs, hs, n, ee);
+        Nd lse = new Nd(bs, hs, n);
+        for (int b = 0; b < bs; b++) {
+            for (int h = 0; h < hs; h++) {
+                for (int i = 0; i < n; i++) {
+                    double[] s = new double[m];
+                    double max = sink[h];
+                    for (int j = 0; j < m; j++) {
+                        if (causal && j > i + m - n) {
+                            s[j] = Double.NEGATIVE_INFINITY;
+                            continue;
+                        }
+                        double dot = 0;
+                        for (int d = 0; d < dd; d++) dot += q.get(b, h, i, d) * k.get(b, h, j, d);
+                        s[j] = scale * dot;
+                        max = Math.max(max, s[j]);
+                    }
+                    double l = Math.exp(sink[h] - max);
+                    for (int j = 0; j < m; j++) l += Math.exp(s[j] - max);
+                    lse.set(max + Math.log(l), b, h, i);
+                    for (int e = 0; e < ee; e++) {
+                        double acc = 0;
+                        for (int j = 0; j < m; j++) acc += Math.exp(s[j] - max) * v.get(b, h, j, e);
+                        o.set(acc / l, b, h, i, e);
+                    }
+                }
+            }
+        }
+        return new Attention(o, lse);
+    }
 }

@@ -18,17 +18,19 @@ import tessera.compiler.Compilation;
 /** {@link Stdlib}: the packaged sources, and that every one of them compiles. */
 class StdlibTest {
     /** Every file and the kernels it must define. */
-    static final Map<String, List<String>> KERNELS = Map.of(
-            "flash_attention.tsr", List.of("flash_attention"),
-            "lean_attention.tsr", List.of("lean_attention"),
-            "probsparse_attention.tsr", List.of("probsparse_attention", "probsparse_attention_philox"),
-            "rpe_kernelized_attention.tsr", List.of("rpe_kernelized_attention"),
-            "flash_butterfly_conv.tsr", List.of("flash_butterfly_conv", "flash_butterfly_conv_bidirectional"),
-            "sliding_window_attention.tsr", List.of("sliding_window_attention"),
-            "streaming_attention.tsr", List.of("streaming_attention"),
-            "longformer_attention.tsr", List.of("longformer_attention"),
-            "bigbird_attention.tsr", List.of("bigbird_attention"),
-            "block_sparse_attention.tsr", List.of("block_sparse_attention"));
+    static final Map<String, List<String>> KERNELS = Map.ofEntries(
+            Map.entry("flash_attention.tsr", List.of("flash_attention")),
+            Map.entry("lean_attention.tsr", List.of("lean_attention")),
+            Map.entry("probsparse_attention.tsr", List.of("probsparse_attention", "probsparse_attention_philox")),
+            Map.entry("rpe_kernelized_attention.tsr", List.of("rpe_kernelized_attention")),
+            Map.entry("flash_butterfly_conv.tsr", List.of("flash_butterfly_conv", "flash_butterfly_conv_bidirectional")),
+            Map.entry("sliding_window_attention.tsr", List.of("sliding_window_attention")),
+            Map.entry("streaming_attention.tsr", List.of("streaming_attention")),
+            Map.entry("longformer_attention.tsr", List.of("longformer_attention")),
+            Map.entry("bigbird_attention.tsr", List.of("bigbird_attention")),
+            Map.entry("block_sparse_attention.tsr", List.of("block_sparse_attention")),
+            Map.entry("flash_attention_dropout.tsr", List.of("flash_attention_dropout")),
+            Map.entry("sink_attention.tsr", List.of("sink_attention")));
 
     @Test
     void filesListsExactlyTheSourceFolder() throws IOException {
