@@ -104,6 +104,8 @@ public final class FlashFusion implements Pass {
 
         Optional<Dot> dot = findDot(score, rows, key.name());
         if (dot.isEmpty()) return Optional.empty();
+        // The contraction in the orientation the node names it: sum[d](q * k).
+        score = Substitution.replace(score, dot.get().original(), dot.get().reduce());
         if (!readsOnly(score, total) || s.domain().map(m -> !readsOnly(m, total)).orElse(false)
                 || sink.map(x -> !readsOnly(x, total)).orElse(false)) {
             return Optional.empty();
@@ -171,7 +173,7 @@ public final class FlashFusion implements Pass {
     }
 
     /** The contraction in a score: q reads the tiled row (and not the key), k the key (and not that row). */
-    private record Dot(Expr.Reduce reduce, Expr.Read q, Expr.Read k, IndexVar row) {}
+    private record Dot(Expr.Reduce original, Expr.Reduce reduce, Expr.Read q, Expr.Read k, IndexVar row) {}
 
     private static Optional<Dot> findDot(Expr score, List<IndexVar> rows, String key) {
         List<Dot> found = new ArrayList<>();
@@ -189,13 +191,11 @@ public final class FlashFusion implements Pass {
                 if (Substitution.mentions(q, v.name()) && !Substitution.mentions(k, v.name())) row = v;
             }
             if (row == null) return;
-            found.add(new Dot(new Expr.Reduce(r.op(), r.vars(), r.filter(), new Expr.Binary(Expr.BinOp.MUL, q, k, m.type()), r.type()),
+            found.add(new Dot(r, new Expr.Reduce(r.op(), r.vars(), r.filter(), new Expr.Binary(Expr.BinOp.MUL, q, k, m.type()), r.type()),
                     q, k, row));
         });
         if (found.isEmpty()) return Optional.empty();
-        Dot dot = found.getFirst();
-        // The score must hold the contraction in this orientation (q * k), so the lowering finds it.
-        return Optional.of(dot);
+        return Optional.of(found.getFirst());
     }
 
     /** One consumer of the score tensor, renamed to the score's variables; empty when it is not a recognised use. */

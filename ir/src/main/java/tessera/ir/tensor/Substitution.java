@@ -31,6 +31,23 @@ public final class Substitution {
         };
     }
 
+    /** {@code e} with every occurrence of {@code target} (structural equality) replaced by {@code with}. */
+    public static Expr replace(Expr e, Expr target, Expr with) {
+        if (e.equals(target)) return with;
+        return switch (e) {
+            case Expr.Const c -> c;
+            case Expr.Scalar s -> s;
+            case Expr.Index i -> i;
+            case Expr.Read r -> new Expr.Read(r.tensor(), r.indices().stream().map(x -> replace(x, target, with)).toList(), r.type());
+            case Expr.Unary u -> new Expr.Unary(u.op(), replace(u.x(), target, with), u.type());
+            case Expr.Binary b -> new Expr.Binary(b.op(), replace(b.a(), target, with), replace(b.b(), target, with), b.type());
+            case Expr.Select s -> new Expr.Select(replace(s.cond(), target, with), replace(s.a(), target, with), replace(s.b(), target, with), s.type());
+            case Expr.Call c -> new Expr.Call(c.fn(), c.args().stream().map(x -> replace(x, target, with)).toList(), c.type());
+            case Expr.Reduce r -> new Expr.Reduce(r.op(), r.vars(), r.filter().map(x -> replace(x, target, with)), replace(r.body(), target, with), r.type());
+            case Expr.Softmax s -> new Expr.Softmax(s.var(), replace(s.body(), target, with), s.type());
+        };
+    }
+
     /** Renames free index variables. */
     public static Expr rename(Expr e, Map<String, String> names) {
         Map<String, Expr> binding = new HashMap<>();
