@@ -53,7 +53,8 @@ import tessera.runtime.DType;
  *       variables and reads) become reductions over the same variables: a term is definitely in
  *       where the filter's lo holds and possibly in where its hi does. Max: lo = the max of body.lo
  *       over the definitely-in terms (ok if there is one), hi = the max of body.hi over the
- *       possibly-in terms (ok if there is one and all are ok). Min is symmetric. Sum: the sum of
+ *       possibly-in terms (ok if all are; with none, the max is -inf and any number bounds it).
+ *       Min is symmetric. Sum: the sum of
  *       body bounds over definitely-in terms plus {@code min(0, lo)} / {@code max(0, hi)} over the
  *       terms only possibly in.
  *   <li>Integer arithmetic follows the predicate's types: an i32 node's bounds are the exact
@@ -231,8 +232,11 @@ public final class BlockSparsity {
 
         private static Iv scalar(Expr.Scalar s) {
             if (s.type() == DType.BOOL) return new B(s, s);
-            if (s.type() == DType.I32) return s.kind() == Expr.ScalarKind.DIM ? I.point(s, 0, MAX32) : I.point(s, MIN32, MAX32);
-            if (s.type() == DType.I64) return I.point(s, Long.MIN_VALUE, Long.MAX_VALUE);
+            // Dims are sizes (i32 by the language), parameters are checked to fit their type when
+            // bound; a let may hold what an i32 reduction gave (summed in double, or ±inf).
+            if (s.type() == DType.I32 && s.kind() == Expr.ScalarKind.DIM) return I.point(s, 0, MAX32);
+            if (s.type() == DType.I32 && s.kind() == Expr.ScalarKind.PARAM) return I.point(s, MIN32, MAX32);
+            if (s.type().isInteger()) return I.point(s, Long.MIN_VALUE, Long.MAX_VALUE);
             return OPAQUE;
         }
 
@@ -242,10 +246,7 @@ public final class BlockSparsity {
          */
         private Iv read(Expr.Read r, Expr ctx, Map<String, I> env) {
             DType t = r.type();
-            if (t != DType.BOOL && !t.isInteger()) {
-                for (Expr x : r.indices()) analyse(x, ctx, env);
-                return OPAQUE;
-            }
+            if (t != DType.BOOL && !t.isInteger()) return OPAQUE;
             List<Expr> at = new ArrayList<>();
             Expr point = TRUE;
             for (Expr x : r.indices()) {
@@ -551,8 +552,11 @@ public final class BlockSparsity {
                     Expr innerFilter = and(in, innerOk);
                     Expr innerBound = reduction(r.op(), vars, innerFilter, isMax ? v.lo() : v.hi());
                     Expr innerBoundOk = some(vars, innerFilter);
-                    Expr outerBound = reduction(r.op(), vars, maybe, isMax ? v.hi() : v.lo());
-                    Expr outerBoundOk = and(some(vars, maybe), none(vars, and(maybe, not(isMax ? v.hiOk() : v.loOk()))));
+                    // With no term possibly in, the result is -inf (max) or +inf (min) everywhere:
+                    // any number bounds it from outside; the body's static bound keeps the range.
+                    Expr outerBound = select(some(vars, maybe), reduction(r.op(), vars, maybe, isMax ? v.hi() : v.lo()),
+                            lit(isMax ? v.min() : v.max()));
+                    Expr outerBoundOk = none(vars, and(maybe, not(isMax ? v.hiOk() : v.loOk())));
                     I out = isMax
                             ? new I(innerBound, innerBoundOk, outerBound, outerBoundOk, v.min(), v.max())
                             : new I(outerBound, outerBoundOk, innerBound, innerBoundOk, v.min(), v.max());

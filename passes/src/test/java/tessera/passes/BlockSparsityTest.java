@@ -153,6 +153,29 @@ class BlockSparsityTest {
     }
 
     @Test
+    void readsOnlyWhatThePredicateReadsAtEveryPoint() {
+        // g[i + 6] is in range only where i < 2, where the predicate reads it; the classifier of a
+        // block with i >= 2 must not read it (the interpreter would stop at the out-of-range read).
+        BlockHarness h = new BlockHarness().dim("N", 8).dim("M", 4)
+                .tensor("global_tokens", DType.BOOL, List.of("N"), new double[] {0, 0, 0, 0, 0, 0, 1, 0});
+        for (String mask : List.of("i >= 2 || global_tokens[i + 6]", "i < 2 && global_tokens[i + 6]",
+                "i < 2 ? global_tokens[i + 6] : j < 2", "max[r < 4 | r + i < 2](global_tokens[r + i + 6] ? 1 : 0) > 0")) {
+            assertThat(sound(h, mask, 1, 4).exact()).as(mask).isTrue();
+            sound(h, mask, 2, 1);
+        }
+    }
+
+    @Test
+    void givenExtentsReadsNeedNotBeReachedEverywhere() {
+        BlockHarness h = new BlockHarness().dim("N", 8).dim("M", 8)
+                .tensor("global_tokens", DType.BOOL, List.of("N"), new double[] {0, 1, 0, 1, 1, 0, 0, 1});
+        String mask = "j <= i || global_tokens[i]";
+        // Where j <= i holds at some points only, global_tokens[i] is not read at every point.
+        assertThat(sound(h, mask, 1, 4).exact()).isFalse();
+        assertThat(sound(h.withExtents(true), mask, 1, 4).exact()).isTrue();
+    }
+
+    @Test
     void constantsFold() {
         assertThat(passThrough("true")).isEqualTo(new BlockSparsity.BlockClassifier(Expr.Const.bool(false), Expr.Const.bool(true)));
         assertThat(passThrough("false")).isEqualTo(new BlockSparsity.BlockClassifier(Expr.Const.bool(true), Expr.Const.bool(false)));
