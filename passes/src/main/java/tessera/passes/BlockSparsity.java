@@ -35,9 +35,9 @@ import tessera.runtime.DType;
  * <ul>
  *   <li>The block is non-empty, its points are values of i and j (so the bounds lie in
  *       {@code [0, 2³¹)}), and the predicate evaluates without error at every point of the block,
- *       as the kernel that uses the mask would evaluate it there. Entries the predicate reads are
- *       present (inputs always are; a predicate reading a temporary with absent entries must not
- *       be classified).
+ *       as the kernel that uses the mask would evaluate it there. Dims fit i32 (the language
+ *       types them so). Entries the predicate reads are present (inputs always are; a predicate
+ *       reading a temporary with absent entries must not be classified).
  *   <li>Tensor reads: a read gives a bound only where every index is the same at every point of
  *       the block (its interval is one value at run time) and the read is <em>reached
  *       everywhere</em>: no enclosing {@code &&}, {@code ||}, select or reduction filter skips it at
@@ -45,7 +45,8 @@ import tessera.runtime.DType;
  *       everywhere when the context is and a is true everywhere; in {@code a || b}, when a is false
  *       everywhere; in a select's branches when the condition is true, resp. false, everywhere; in
  *       a reduction's body at r when the filter holds at r everywhere). Then the element predicate
- *       reads that very entry at every point, so it is in range and the classifier may read it.
+ *       reads that very entry at every point, so it is in range and the classifier may read it;
+ *       a later read of the same entry may then read it too, reached everywhere or not.
  *       Reads of tensors whose extents are given ({@link #classify(Expr, String, String, Expr,
  *       Expr, Expr, Expr, Map)}) may instead be guarded by those extents. Everything else reads
  *       nothing and bounds nothing: the classifier never reads out of range.
@@ -54,9 +55,9 @@ import tessera.runtime.DType;
  *       where the filter's lo holds and possibly in where its hi does. Max: lo = the max of body.lo
  *       over the definitely-in terms (ok if there is one), hi = the max of body.hi over the
  *       possibly-in terms (ok if all are; with none, the max is -inf and any number bounds it).
- *       Min is symmetric. Sum: the sum of
- *       body bounds over definitely-in terms plus {@code min(0, lo)} / {@code max(0, hi)} over the
- *       terms only possibly in.
+ *       Min is symmetric. Sum: the sum of body bounds over definitely-in terms plus
+ *       {@code min(0, lo)} / {@code max(0, hi)} over the terms only possibly in (within ±2⁵³,
+ *       where the reference's double sums are exact).
  *   <li>Integer arithmetic follows the predicate's types: an i32 node's bounds are the exact
  *       bounds in i64, ok only when they lie in the i32 range (so the node does not wrap); an i64
  *       node is analysed only while every bound stays within 2⁶² (so neither the node nor the
