@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.Set;
 import tessera.ir.Semantics;
 import tessera.ir.tensor.Expr;
+import tessera.ir.tensor.Program;
+import tessera.ir.tensor.Stmt;
 import tessera.ir.tensor.Expr.BinOp;
 import tessera.ir.tensor.Expr.Builtin;
 import tessera.ir.tensor.IndexVar;
@@ -76,8 +78,38 @@ import tessera.runtime.DType;
  * Constants are folded, so a predicate that is constant or affine with constant offsets gives a
  * small answer ({@code true} gives {@code full = true}).
  */
-public final class BlockSparsity {
-    private BlockSparsity() {}
+public final class BlockSparsity implements Pass {
+    @Override
+    public String name() {
+        return "block-sparsity";
+    }
+
+    /**
+     * As a pass: attaches to every fused {@link Stmt.Attention} with a mask the classification of
+     * its blocks of (row, key), over bounds named {@code <row>__lo}, {@code <row>__hi},
+     * {@code <key>__lo}, {@code <key>__hi}; the inputs' shapes let it read inputs anywhere.
+     */
+    @Override
+    public Program apply(Program p) {
+        Map<String, List<Expr>> extents = new HashMap<>();
+        for (Program.TensorDecl t : p.inputs()) extents.put(t.name(), t.shape());
+        List<Stmt> body = new java.util.ArrayList<>();
+        boolean changed = false;
+        for (Stmt s : p.body()) {
+            if (s instanceof Stmt.Attention a && a.mask().isPresent() && a.blocks().isEmpty()) {
+                String rl = a.row().name() + "__lo", rh = a.row().name() + "__hi";
+                String kl = a.key().name() + "__lo", kh = a.key().name() + "__hi";
+                BlockClassifier c = classify(a.mask().get(), a.row().name(), a.key().name(),
+                        new Expr.Index(rl), new Expr.Index(rh), new Expr.Index(kl), new Expr.Index(kh), extents);
+                body.add(a.withBlocks(new Stmt.Blocks(rl, rh, kl, kh, c.empty(), c.full())));
+                changed = true;
+            } else {
+                body.add(s);
+            }
+        }
+        if (!changed) return p;
+        return new Program(p.name(), p.dims(), p.tensors(), p.scalars(), p.constraints(), body, p.schedules(), p.span());
+    }
 
     /**
      * A sound classification of a predicate over a block. {@code empty} (bool) implies the

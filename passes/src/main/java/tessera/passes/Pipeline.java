@@ -21,7 +21,8 @@ public final class Pipeline {
         return List.of(
                 new Canonicalize(),     // fold constants and fixed dims, inline constant lets
                 new FuseElementwise(),  // elementwise temporaries into their consumers
-                new FlashFusion()       // contraction -> softmax -> contraction into one online-softmax node
+                new FlashFusion(),      // contraction -> softmax -> contraction into one online-softmax node
+                new BlockSparsity()     // which blocks of a fused node's mask are empty, full or partial
         );
     }
 

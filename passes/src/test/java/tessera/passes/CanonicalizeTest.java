@@ -106,7 +106,7 @@ class CanonicalizeTest {
         Program p = program(OptionalLong.empty(), List.of(new Stmt.Define("y", List.of(new IndexVar("i", N)), Optional.empty(),
                 x(i, Expr.Const.i32(0)), SourceSpan.NONE)));
         List<PassManager.Step> steps = new PassManager(Pipeline.tensorPasses()).run(p);
-        assertThat(steps).extracting(PassManager.Step::pass).containsExactly("resolve", "canonicalize", "fuse-elementwise", "flash-fusion");
+        assertThat(steps).extracting(PassManager.Step::pass).containsExactly("resolve", "canonicalize", "fuse-elementwise", "flash-fusion", "block-sparsity");
         assertThat(steps.get(1).changed()).isFalse();
         assertThat(steps.get(2).changed()).isFalse();
     }

@@ -154,8 +154,7 @@ final class AttentionLowering {
         perBlock.add(new LStmt.Var("full__", DType.BOOL, L.FALSE));
         if (a.blocks().isPresent()) {
             Stmt.Blocks blocks = a.blocks().get();
-            ExprLowering bx = new ExprLowering(lowering);
-            for (IndexVar v : dep) bx.bind(v.name(), L.ref(v.name(), DType.I32), v.extent());
+            ExprLowering bx = ex; // one lowering per kernel, so the locals it makes have distinct names
             bx.bind(blocks.rowLo(), ref("row_lo__"), row.extent());
             bx.bind(blocks.rowHi(), ref("row_hi__"), row.extent());
             bx.bind(blocks.keyLo(), ref("key_lo__"), key.extent());
