@@ -524,7 +524,8 @@ public final class LoopVerifier {
         }
         Kernel.BufferParam b = s.array(l.buffer());
         if (b == null) {
-            problem(s, "'" + l.buffer() + "' is not a buffer parameter or local array", l);
+            problem(s, "'" + l.buffer() + (s.declaredLater().contains(l.buffer())
+                    ? "' is used before its declaration or outside its scope" : "' is not a buffer parameter or local array"), l);
             return;
         }
         if (b.access() == Kernel.Access.WRITE) problem(s, "load from '" + b.name() + "', which is write-only", l);

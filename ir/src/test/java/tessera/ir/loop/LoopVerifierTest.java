@@ -178,4 +178,45 @@ class LoopVerifierTest {
         withNull.add(L.store("y", null, f(0)));
         assertThat(LoopVerifier.check(matvecWithBody(withNull.toArray(LStmt[]::new)))).containsExactly("kernel 'matvec_y': a missing expression");
     }
+
+    // ---- local arrays, barriers, groups, matmul ----
+
+    private static LStmt.Alloc priv(String name, long size) {
+        return new LStmt.Alloc(name, F32, i(size), LStmt.Space.PRIVATE);
+    }
+
+    @Test void localArraysAreReadAndWrittenLikeBuffersInTheirScope() {
+        assertThat(LoopVerifier.check(matvecWithBody(priv("t", 4), store("t", i(0), f(1)), store("y", v("i"), load("t", i(0), F32))))).isEmpty();
+        assertThat(LoopVerifier.check(matvecWithBody(
+                new LStmt.If(L.bool(true), List.of(priv("t", 4)), List.of()), store("y", v("i"), load("t", i(0), F32)))))
+                .containsExactly("kernel 'matvec_y': 't' is used before its declaration or outside its scope in t[0]");
+        assertThat(LoopVerifier.check(matvecWithBody(priv("x", 4))))
+                .contains("kernel 'matvec_y': array 'x' has the name of a buffer parameter");
+    }
+
+    @Test void sharedArraysAndBarriersBelongToGroupKernels() {
+        assertThat(LoopVerifier.check(matvecWithBody(new LStmt.Alloc("t", F32, i(4), LStmt.Space.SHARED), new LStmt.Barrier())))
+                .containsExactly("kernel 'matvec_y': shared array 't' in a kernel without groups", "kernel 'matvec_y': a barrier outside a group kernel");
+        Module m = Modules.matvec();
+        Kernel k = m.kernels().get(0);
+        Kernel grouped = new Kernel(k.name(), k.params(), k.grid(), Optional.of(new Kernel.Group("lane", 8)), List.of(
+                new LStmt.Alloc("t", F32, v("N"), LStmt.Space.SHARED),
+                new LStmt.If(L.bool(true), List.of(new LStmt.Alloc("u", F32, i(2), LStmt.Space.SHARED)), List.of()),
+                store("t", v("lane"), f(0)), new LStmt.Barrier()), k.origin());
+        assertThat(LoopVerifier.check(new Module(m.name(), List.of(grouped), m.plan()))).containsExactly(
+                "kernel 'matvec_y': shared array 't' has a size that is not a constant: N",
+                "kernel 'matvec_y': shared array 'u' is not declared at the top level of a group kernel's body");
+    }
+
+    @Test void matmulOperandsAreArraysOfNumbersAndCIsWritable() {
+        LStmt.Operand c = new LStmt.Operand("t", i(0), i(2), i(1));
+        LStmt.Operand a = new LStmt.Operand("a", i(0), v("N"), i(1));
+        LStmt.Operand x = new LStmt.Operand("x", i(0), i(1), i(0));
+        assertThat(LoopVerifier.check(matvecWithBody(priv("t", 4), new LStmt.MatMul(c, a, x, i(2), i(1), v("N"), false)))).isEmpty();
+        assertThat(LoopVerifier.check(matvecWithBody(new LStmt.MatMul(a, c, x, i(2), i(1), v("N"), true))))
+                .contains("kernel 'matvec_y': a matmul writes 'a', which is read-only",
+                        "kernel 'matvec_y': a matmul's A 't' is not a buffer parameter or local array");
+        assertThat(LoopVerifier.check(matvecWithBody(priv("t", 4), new LStmt.MatMul(c, c, x, i(2), i(1), v("N"), false))))
+                .contains("kernel 'matvec_y': a matmul's C 't' is also an operand");
+    }
 }
