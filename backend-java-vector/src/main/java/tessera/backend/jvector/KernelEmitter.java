@@ -19,6 +19,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import javax.lang.model.element.Modifier;
 import tessera.ir.loop.Kernel;
+import tessera.ir.loop.LStmt;
 import tessera.runtime.DType;
 
 /**
@@ -49,6 +50,7 @@ final class KernelEmitter {
 
     /** The public method {@code method} and, for a kernel with a grid, its private {@code rows} method. */
     List<MethodSpec> emit(Kernel k, String method, String rows) {
+        rejectGroups(k);
         Map<String, DType> buffers = new LinkedHashMap<>();
         for (Kernel.Param p : k.params()) {
             if (p instanceof Kernel.BufferParam b) {
@@ -58,7 +60,7 @@ final class KernelEmitter {
         Optional<DType> lanes = Optional.empty();
         VectorAnalysis analysis = null;
         if (options.vectorise() && !k.grid().isEmpty()) {
-            analysis = new VectorAnalysis(k.grid().getLast().var(), buffers);
+            analysis = new VectorAnalysis(k.grid().getLast().var(), buffers::get);
             lanes = analysis.analyse(k.body());
         }
         lanes.ifPresent(helpers::useSpecies);
@@ -75,11 +77,49 @@ final class KernelEmitter {
         extents.forEach(e -> pub.addParameter(TypeName.INT, e));
         if (k.grid().isEmpty()) {
             CodeBlock.Builder body = CodeBlock.builder();
-            scalarStmts(names, buffers).emit(k.body(), body);
+            scalarStmts(names).emit(k.body(), body);
             return List.of(pub.addCode(body.build()).build());
         }
         pub.addCode(dispatch(names, pool, params, extents, rows));
-        return List.of(pub.build(), rowsMethod(k, rows, buffers, lanes, analysis));
+        return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis));
+    }
+
+    /**
+     * Group kernels (work items that share arrays and meet at barriers) are for GPU targets: a
+     * grid point here is one work item on one thread. The verifier keeps shared arrays and
+     * barriers inside group kernels; a kernel that has them anyway is rejected here too.
+     */
+    private static void rejectGroups(Kernel k) {
+        if (k.group().isPresent()) {
+            throw new UnsupportedKernelException("kernel '" + k.name() + "' is a group kernel (groups of " + k.group().get().size()
+                    + " work items that share arrays and meet at barriers); the java backend runs only kernels whose grid points are single work items");
+        }
+        groupOnly(k.body()).ifPresent(what -> {
+            throw new UnsupportedKernelException("kernel '" + k.name() + "' has " + what
+                    + ", which only group kernels may have; the java backend does not run group kernels");
+        });
+    }
+
+    /** The first shared array or barrier in {@code body}, described, if any. */
+    private static Optional<String> groupOnly(List<LStmt> body) {
+        for (LStmt s : body) {
+            Optional<String> found = switch (s) {
+                case LStmt.Alloc a -> a.space() == LStmt.Space.SHARED ? Optional.of("shared array '" + a.name() + "'") : Optional.empty();
+                case LStmt.Barrier b -> Optional.of("a barrier");
+                case LStmt.For f -> groupOnly(f.body());
+                case LStmt.If i -> groupOnly(i.then()).or(() -> groupOnly(i.otherwise()));
+                case LStmt.Let l -> Optional.empty();
+                case LStmt.Var v -> Optional.empty();
+                case LStmt.Assign a -> Optional.empty();
+                case LStmt.Store st -> Optional.empty();
+                case LStmt.Comment c -> Optional.empty();
+                case LStmt.MatMul mm -> Optional.empty();
+            };
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
     }
 
     private static List<String> declareParams(Kernel k, Names names) {
@@ -103,12 +143,12 @@ final class KernelEmitter {
         }
     }
 
-    private ScalarStmts scalarStmts(Names names, Map<String, DType> buffers) {
+    private ScalarStmts scalarStmts(Names names) {
         ScalarExprs exprs = new ScalarExprs(names, helpers);
-        Optional<ReductionLoops> reductions = options.vectoriseReductions()
-                ? Optional.of(new ReductionLoops(names, exprs, buffers, helpers))
+        Optional<VectorLoops> loops = options.vectorise() || options.vectoriseReductions()
+                ? Optional.of(new VectorLoops(names, exprs, helpers, options.vectorise(), options.vectoriseReductions()))
                 : Optional.empty();
-        return new ScalarStmts(names, exprs, reductions);
+        return new ScalarStmts(names, exprs, loops, new MatMuls(names, exprs, helpers, options.vectorise()));
     }
 
     /** Splits the outermost extent into chunks on the pool; joins every chunk before rethrowing a failure. */
@@ -159,8 +199,7 @@ final class KernelEmitter {
     }
 
     /** The private method running rows {@code [lo, hi)} of the outermost grid dimension. */
-    private MethodSpec rowsMethod(Kernel k, String rows, Map<String, DType> buffers, Optional<DType> lanes,
-                                  VectorAnalysis analysis) {
+    private MethodSpec rowsMethod(Kernel k, String rows, Optional<DType> lanes, VectorAnalysis analysis) {
         Names names = new Names(reserved);
         List<String> params = declareParams(k, names);
         String lo = names.fresh("lo");
@@ -175,7 +214,7 @@ final class KernelEmitter {
         m.addParameter(TypeName.INT, lo).addParameter(TypeName.INT, hi);
         extents.forEach(e -> m.addParameter(TypeName.INT, e));
 
-        ScalarStmts stmts = scalarStmts(names, buffers);
+        ScalarStmts stmts = scalarStmts(names);
         CodeBlock.Builder b = CodeBlock.builder();
         int opened = 0;
         int last = grid.size() - 1;

@@ -93,15 +93,16 @@ final class VectorBody {
     }
 
     /**
-     * The reduction loop {@code f} whose {@code accumulations} {@link VectorAnalysis#analyseReduction}
-     * accepted: each accumulator gets a vector of partial results (starting at the operation's
-     * identity), full vectors and then a masked tail update them, and their lanes are combined
-     * into the accumulator after the loop. The result is reassociated.
+     * The loop {@code f} inside a kernel body that {@link VectorAnalysis#analyseLoop} accepted, with
+     * its {@code accumulations} (maybe none): full vectors and then a masked tail run the body;
+     * each accumulator gets a vector of partial results (starting at the operation's identity)
+     * that they update, and its lanes are combined into the accumulator after the loop (the
+     * result is reassociated). The bounds are evaluated once, before the loop.
      */
-    void reduction(LStmt.For f, List<VectorAnalysis.Accumulation> accumulations, CodeBlock.Builder out) {
+    void innerLoop(LStmt.For f, List<VectorAnalysis.Accumulation> accumulations, CodeBlock.Builder out) {
         String s = species(lanes);
-        out.add("// $L runs on vector lanes ($L lanes of $L), the tail under a mask; the reduction is reassociated\n",
-                f.var(), s, lanes.sourceName());
+        out.add("// $L runs on vector lanes ($L lanes of $L), the tail under a mask$L\n", f.var(), s, lanes.sourceName(),
+                accumulations.isEmpty() ? "" : "; the reduction is reassociated");
         out.add("{\n").indent();
         names.push();
         CodeBlock lo = exprs.as(f.lo(), DType.I32).code();
