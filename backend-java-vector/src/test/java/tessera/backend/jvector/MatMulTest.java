@@ -180,7 +180,7 @@ class MatMulTest {
             return;
         }
         java.util.Random rnd = new java.util.Random(7);
-        for (int rows = 0; rows <= 9; rows++) {
+        for (int rows = 0; rows <= 13; rows++) {
             for (int cols = 0; cols <= 40; cols += rows % 2 == 0 ? 1 : 3) {
                 for (int depth : new int[] {0, 1, 2, 7}) {
                     boolean acc = rnd.nextBoolean();
