@@ -19,9 +19,9 @@ import tessera.runtime.DType;
  * <ul>
  *   <li>it is straight-line: only {@code Let}, {@code Store} and {@code Comment}, no name bound twice;
  *   <li>every value that depends on {@code var} (a <em>varying</em> value) has one float type, the
- *       lane type (F32 or F64), or is a mask of comparisons of such values, or is an
- *       <em>index</em> {@code var + c} / {@code c + var} / {@code var - c} with {@code c} invariant
- *       (i32);
+ *       lane type (F32 or F64), or is a mask of comparisons of such values or of an index with an
+ *       invariant i32 (a causal mask), or is an <em>index</em> {@code var + c} / {@code c + var} /
+ *       {@code var - c} with {@code c} invariant (i32);
  *   <li>varying values are built from contiguous loads {@code buf[index]} of lane-typed arrays
  *       (buffer parameters or local arrays),
  *       invariant values (scalars, broadcast loads {@code buf[c]}, anything not depending on
@@ -29,8 +29,9 @@ import tessera.runtime.DType;
  *       {@code abs min max sqrt exp log tanh pow sigmoid rsqrt}, and identity conversions;
  *   <li>varying values are stored contiguously into lane-typed arrays (at least one store);
  *   <li>what a lazy operator might skip (the branches of a varying {@code Select}, the right side
- *       of a varying {@code &&}/{@code ||}) is total: no loads, no integer division. Lanes
- *       evaluate both sides, so nothing there may throw.
+ *       of a varying {@code &&}/{@code ||}) cannot throw: no integer division, no loads but
+ *       contiguous ones, which the lanes load under the mask of the lanes that take that side.
+ *       Lanes evaluate both sides, so nothing else there may throw.
  * </ul>
  * Everything else (integer or bool arrays, mixed float widths, gathers, strided indices,
  * {@code % floor ceil} on varying values, Philox, loops, branches) runs in the scalar loop.
@@ -374,12 +375,24 @@ final class VectorAnalysis {
             case MUL, DIV -> arithmetic(b.type(), ka, kb);
             case MOD -> Kind.NONE;
             case LT, LE, GT, GE, EQ, NE -> {
+                if (indexComparison(b, ka, kb)) {
+                    yield Kind.MASK;
+                }
                 DType common = ScalarExprs.comparedAs(b.a().type(), b.b().type());
                 boolean numbers = b.a().type() != DType.BOOL && b.b().type() != DType.BOOL;
                 yield numbers && operand(ka) && operand(kb) && lane(common) && b.type() == DType.BOOL ? Kind.MASK : Kind.NONE;
             }
-            case AND, OR -> (mask(ka) && mask(kb) && total(b.b()) && b.type() == DType.BOOL) ? Kind.MASK : Kind.NONE;
+            case AND, OR -> (mask(ka) && mask(kb) && guardable(b.b()) && b.type() == DType.BOOL) ? Kind.MASK : Kind.NONE;
         };
+    }
+
+    /**
+     * True for an i32 comparison of an index with an invariant ({@code c + var < n}, {@code i >= var}):
+     * a mask of the lanes whose index passes (see {@link VectorBody}), as a causal mask needs.
+     */
+    static boolean indexComparison(LExpr.Binary b, Kind ka, Kind kb) {
+        boolean shape = ka == Kind.INDEX && kb == Kind.INVARIANT || ka == Kind.INVARIANT && kb == Kind.INDEX;
+        return shape && b.a().type() == DType.I32 && b.b().type() == DType.I32 && b.type() == DType.BOOL;
     }
 
     private Kind arithmetic(DType type, Kind ka, Kind kb) {
@@ -397,7 +410,7 @@ final class VectorAnalysis {
         if (kc == Kind.INVARIANT) {
             return branches ? Kind.LANES : Kind.NONE;
         }
-        return kc == Kind.MASK && branches && total(s.a()) && total(s.b()) ? Kind.LANES : Kind.NONE;
+        return kc == Kind.MASK && branches && guardable(s.a()) && guardable(s.b()) ? Kind.LANES : Kind.NONE;
     }
 
     private Kind call(LExpr.Call c) {
@@ -433,6 +446,30 @@ final class VectorAnalysis {
             laneType = t;
         }
         return laneType == t;
+    }
+
+    /**
+     * True when lanes may evaluate {@code e} where the scalar code might skip it: it is
+     * {@link #total} except for contiguous loads (index {@code var + c}, itself total), which
+     * {@link VectorBody} masks with the lanes that take the branch, so a lane that skips it never
+     * touches memory. (Invariant code, a broadcast load say, runs once for all lanes and is not
+     * masked.)
+     */
+    boolean guardable(LExpr e) {
+        return switch (e) {
+            case LExpr.Load l -> kind(l.index()) == Kind.INDEX && total(l.index());
+            case LExpr.Const c -> true;
+            case LExpr.Ref r -> true;
+            case LExpr.Unary u -> guardable(u.x());
+            case LExpr.Binary b -> {
+                boolean intDivision = (b.op() == Expr.BinOp.DIV || b.op() == Expr.BinOp.MOD)
+                        && b.type() != DType.F32 && b.type() != DType.F64;
+                yield !intDivision && guardable(b.a()) && guardable(b.b());
+            }
+            case LExpr.Select s -> guardable(s.cond()) && guardable(s.a()) && guardable(s.b());
+            case LExpr.Call c -> c.args().stream().allMatch(this::guardable);
+            case LExpr.Cast c -> guardable(c.x());
+        };
     }
 
     /** True when evaluating {@code e} cannot throw: no loads (their index may be out of range), no integer division. */

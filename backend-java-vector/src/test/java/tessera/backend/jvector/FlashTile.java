@@ -21,6 +21,11 @@ final class FlashTile {
     private FlashTile() {}
 
     static Kernel kernel(int br, int bc) {
+        return kernel(br, bc, false);
+    }
+
+    /** With {@code causal}, key {@code j} is masked out of query row {@code i} when {@code j > i + M - N}. */
+    static Kernel kernel(int br, int bc, boolean causal) {
         LExpr bh = i32("bh");
         LExpr qt = i32("qt");
         LExpr n = i32("N");
@@ -78,7 +83,9 @@ final class FlashTile {
                                 loop("r", ci(0), rows,
                                         var("mx", DType.F32, negInf),
                                         vectorized("c", ci(0), cols,
-                                                let("sv", mul(f32("S", sAt), f)),
+                                                let("sv", causal
+                                                        ? select(gt(add(j0, c), add(add(i0, r), sub(m, n))), negInf, mul(f32("S", sAt), f))
+                                                        : mul(f32("S", sAt), f)),
                                                 store("S", sAt, ref("sv", DType.F32)),
                                                 assign("mx", max(ref("mx", DType.F32), ref("sv", DType.F32)))),
                                         let("mold", f32("mrow", r)),
@@ -100,6 +107,6 @@ final class FlashTile {
                                 vectorized("e", ci(0), e,
                                         store("o", add(add(i32("obase"), mul(add(i0, r), e)), ee),
                                                 mul(f32("acc", accAt), ref("inv", DType.F32)))))),
-                "o = softmax(q k^T * scale) v, tiled");
+                causal ? "o = softmax(causal(q k^T * scale)) v, tiled" : "o = softmax(q k^T * scale) v, tiled");
     }
 }

@@ -251,9 +251,23 @@ class LocalArrayTest {
         }
     }
 
-    /** Runs the flash tile on the interpreter and both devices and against attention computed here in double. */
+    @Test
+    void causalFlashTileMasksOnLanes() throws Exception {
+        flash(16, 16, 2, 37, 37, 5, 7, true);
+        flash(64, 64, 1, 100, 130, 64, 64, true);
+        if (JavaDevice.vectorModulePresent()) {
+            assertThat(vector.lastSource()).contains("FLOAT_SPECIES.indexInRange(0L, (long) (i0 + r + (M - N)) - (j0 + c) + 1).not()")
+                    .contains("mxLanes.lanewise(VectorOperators.MAX, sv)");
+        }
+    }
+
     private static void flash(int br, int bc, int bh, int n, int m, int d, int e) throws Exception {
-        Kernel k = FlashTile.kernel(br, bc);
+        flash(br, bc, bh, n, m, d, e, false);
+    }
+
+    /** Runs the flash tile on the interpreter and both devices and against attention computed here in double. */
+    private static void flash(int br, int bc, int bh, int n, int m, int d, int e, boolean causal) throws Exception {
+        Kernel k = FlashTile.kernel(br, bc, causal);
         Oracle.verified(k);
         int qt = (n + br - 1) / br;
         double scale = 1 / Math.sqrt(d);
@@ -263,7 +277,7 @@ class LocalArrayTest {
                 "D", (double) d, "E", (double) e, "scale", scale);
         long[] grid = {bh, qt};
         Tensor want = Oracle.reference(k, grid, buffers, s, List.of("o")).get("o");
-        Tensor exact = attention(buffers, bh, n, m, d, e, (float) scale);
+        Tensor exact = attention(buffers, bh, n, m, d, e, (float) scale, causal);
         Oracle.close("interpreter vs attention", want, exact, 1e-5, 1e-4);
         for (JavaDevice dev : List.of(vector, scalar)) {
             Tensor got = Oracle.run(dev, k, grid, buffers, s, List.of("o")).get("o");
@@ -271,7 +285,7 @@ class LocalArrayTest {
         }
     }
 
-    static Tensor attention(Map<String, Tensor> b, int bh, int n, int m, int d, int e, float scale) {
+    static Tensor attention(Map<String, Tensor> b, int bh, int n, int m, int d, int e, float scale, boolean causal) {
         double[] q = b.get("q").toDoubleArray(), k = b.get("k").toDoubleArray(), v = b.get("v").toDoubleArray();
         double[] o = new double[bh * n * e];
         for (int h = 0; h < bh; h++) {
@@ -281,7 +295,7 @@ class LocalArrayTest {
                 for (int j = 0; j < m; j++) {
                     double dot = 0;
                     for (int x = 0; x < d; x++) dot += q[(h * n + i) * d + x] * k[(h * m + j) * d + x];
-                    sc[j] = dot * scale;
+                    sc[j] = causal && j > i + m - n ? Double.NEGATIVE_INFINITY : dot * scale;
                     mx = Math.max(mx, sc[j]);
                 }
                 double sum = 0;
