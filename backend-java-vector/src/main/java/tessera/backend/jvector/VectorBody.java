@@ -393,12 +393,8 @@ final class VectorBody {
         return guard.isPresent() ? guard : mask.map(m -> CodeBlock.of("$L", m));
     }
 
-    /** {@code m.not()}, or {@code x} when {@code m} is {@code x.not()}. */
+    /** {@code m.not()}. */
     private static CodeBlock not(CodeBlock m) {
-        String text = m.toString();
-        if (text.endsWith(".not()")) {
-            return CodeBlock.of("$L", text.substring(0, text.length() - ".not()".length()));
-        }
         return CodeBlock.of("$L.not()", m);
     }
 
