@@ -19,6 +19,7 @@ final class Helpers {
     static final String BF16 = "toBf16";
 
     private boolean bf16;
+    private boolean vectorKernels;
     private final Set<DType> species = EnumSet.noneOf(DType.class);
 
     void useBf16() {
@@ -30,9 +31,14 @@ final class Helpers {
         species.add(lanes);
     }
 
+    /** Notes that the class calls {@link VectorTileKernels}, which needs {@code jdk.incubator.vector}. */
+    void useVectorKernels() {
+        vectorKernels = true;
+    }
+
     /** True when the generated code uses the Vector API (and needs {@code jdk.incubator.vector}). */
     boolean usesVectors() {
-        return !species.isEmpty();
+        return !species.isEmpty() || vectorKernels;
     }
 
     /** The species fields used so far: constants, the machine's preferred shape. */

@@ -94,6 +94,9 @@ public final class JavaDevice implements Device {
         JavaSource source;
         try {
             source = new JavaEmitter(options).emit(module);
+        } catch (UnsupportedKernelException e) {
+            // a kernel this backend does not run (a group kernel): the module's fault, not ours
+            throw new DeviceException("the java device cannot run module '" + module.name() + "': " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new DeviceException("internal error: the Java backend cannot emit module '" + module.name() + "': " + e.getMessage(), e);
         }

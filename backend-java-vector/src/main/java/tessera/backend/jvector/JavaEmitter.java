@@ -24,13 +24,15 @@ import tessera.runtime.DType;
  * Vector API species constants the kernels use. Names in the code are the IR's, renamed only
  * where Java forbids them (keywords, clashes: see {@link Names}); each IR comment becomes a
  * {@code //} line. The generated code depends on the JDK ({@code jdk.incubator.vector} when
- * vectorised) and {@code tessera.runtime.Philox}; it has no mutable static state.
+ * vectorised), {@code tessera.runtime.Philox} and, for matmuls, this backend's
+ * {@link TileKernels} or {@link VectorTileKernels}; it has no mutable static state.
  */
 public final class JavaEmitter {
     /** The simple names of the types generated code refers to; no identifier of ours may hide them. */
     private static final List<ClassName> TYPES = List.of(ScalarExprs.MATH, ScalarExprs.FLOAT, ScalarExprs.DOUBLE,
             ScalarExprs.PHILOX, KernelEmitter.POOL, KernelEmitter.TASK, VectorBody.FLOAT_VECTOR, VectorBody.DOUBLE_VECTOR,
-            VectorBody.VECTOR_MASK, VectorBody.VECTOR_SPECIES, VectorBody.VECTOR_OPERATORS);
+            VectorBody.VECTOR_MASK, VectorBody.VECTOR_SPECIES, VectorBody.VECTOR_OPERATORS, MatMuls.TILE_KERNELS,
+            MatMuls.VECTOR_TILE_KERNELS);
 
     private final JavaOptions options;
 
@@ -38,7 +40,11 @@ public final class JavaEmitter {
         this.options = options;
     }
 
-    /** The Java source of {@code module}. */
+    /**
+     * The Java source of {@code module}.
+     *
+     * @throws UnsupportedKernelException if a kernel is a group kernel (shared arrays, barriers)
+     */
     public JavaSource emit(Module module) {
         String className = className(module.name());
         Set<String> reserved = new HashSet<>();

@@ -5,8 +5,10 @@ package tessera.backend.jvector;
  *
  * @param packageName          the package of the generated class
  * @param vectorise            use the Vector API for the innermost grid loop where the kernel body allows
- *                             it (see {@link VectorAnalysis}); false gives plain scalar loops only
- * @param vectoriseReductions  use the Vector API for reduction loops (sums, max, min) (see {@link ReductionLoops});
+ *                             it (see {@link VectorAnalysis}), for loops in the body that store
+ *                             elementwise (see {@link VectorLoops}) and for matmuls
+ *                             ({@link VectorTileKernels}); false gives plain scalar loops only
+ * @param vectoriseReductions  use the Vector API for reduction loops (sums, max, min) (see {@link VectorLoops});
  *                             this reassociates the sum, so float results differ from the serial
  *                             loop in the last bits
  * @param threads              the parallelism of the device's ForkJoinPool

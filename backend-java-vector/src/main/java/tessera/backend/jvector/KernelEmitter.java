@@ -19,15 +19,20 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import javax.lang.model.element.Modifier;
 import tessera.ir.loop.Kernel;
+import tessera.ir.loop.LStmt;
 import tessera.runtime.DType;
 
 /**
  * One Loop IR kernel as Java methods. The public method takes the pool, the kernel's parameters
  * in order (buffers as arrays, scalars as primitives) and one {@code int} extent per grid
- * dimension. It splits the outermost grid dimension into chunks run on the pool (about four per
- * thread) and waits for all of them; a private "rows" method runs one chunk: the outer grid loops
- * in order, serially, and the innermost one on vector lanes where {@link VectorAnalysis} allows,
- * else as a plain loop. A kernel without a grid runs its body once, on the caller's thread.
+ * dimension. It splits the points of the <em>split dimensions</em> (row-major) into chunks run on
+ * the pool (about four per thread) and waits for all of them; a private "rows" method runs one
+ * chunk. When the innermost grid loop runs on vector lanes ({@link VectorAnalysis} allows it) the
+ * split dimensions are all the others, and each chunk runs the vector loop at each of its points;
+ * else they are all the dimensions. One split dimension is a plain {@code for} loop over the
+ * chunk; several are walked like an odometer (the last one fastest), so a grid whose outer
+ * dimensions are 1 (a batch of one) still fills the pool. A kernel without a grid runs its body
+ * once, on the caller's thread.
  */
 final class KernelEmitter {
     static final ClassName POOL = ClassName.get(ForkJoinPool.class);
@@ -49,6 +54,7 @@ final class KernelEmitter {
 
     /** The public method {@code method} and, for a kernel with a grid, its private {@code rows} method. */
     List<MethodSpec> emit(Kernel k, String method, String rows) {
+        rejectGroups(k);
         Map<String, DType> buffers = new LinkedHashMap<>();
         for (Kernel.Param p : k.params()) {
             if (p instanceof Kernel.BufferParam b) {
@@ -58,7 +64,7 @@ final class KernelEmitter {
         Optional<DType> lanes = Optional.empty();
         VectorAnalysis analysis = null;
         if (options.vectorise() && !k.grid().isEmpty()) {
-            analysis = new VectorAnalysis(k.grid().getLast().var(), buffers);
+            analysis = new VectorAnalysis(k.grid().getLast().var(), buffers::get);
             lanes = analysis.analyse(k.body());
         }
         lanes.ifPresent(helpers::useSpecies);
@@ -75,11 +81,55 @@ final class KernelEmitter {
         extents.forEach(e -> pub.addParameter(TypeName.INT, e));
         if (k.grid().isEmpty()) {
             CodeBlock.Builder body = CodeBlock.builder();
-            scalarStmts(names, buffers).emit(k.body(), body);
+            scalarStmts(names).emit(k.body(), body);
             return List.of(pub.addCode(body.build()).build());
         }
-        pub.addCode(dispatch(names, pool, params, extents, rows));
-        return List.of(pub.build(), rowsMethod(k, rows, buffers, lanes, analysis));
+        int split = splitDims(k, lanes);
+        pub.addCode(dispatch(names, pool, params, extents, rows, split));
+        return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split));
+    }
+
+    /** How many leading grid dimensions the pool splits: all but an innermost one on lanes (at least one). */
+    private static int splitDims(Kernel k, Optional<DType> lanes) {
+        return Math.max(1, lanes.isPresent() ? k.grid().size() - 1 : k.grid().size());
+    }
+
+    /**
+     * Group kernels (work items that share arrays and meet at barriers) are for GPU targets: a
+     * grid point here is one work item on one thread. The verifier keeps shared arrays and
+     * barriers inside group kernels; a kernel that has them anyway is rejected here too.
+     */
+    private static void rejectGroups(Kernel k) {
+        if (k.group().isPresent()) {
+            throw new UnsupportedKernelException("kernel '" + k.name() + "' is a group kernel (groups of " + k.group().get().size()
+                    + " work items that share arrays and meet at barriers); the java backend runs only kernels whose grid points are single work items");
+        }
+        groupOnly(k.body()).ifPresent(what -> {
+            throw new UnsupportedKernelException("kernel '" + k.name() + "' has " + what
+                    + ", which only group kernels may have; the java backend does not run group kernels");
+        });
+    }
+
+    /** The first shared array or barrier in {@code body}, described, if any. */
+    private static Optional<String> groupOnly(List<LStmt> body) {
+        for (LStmt s : body) {
+            Optional<String> found = switch (s) {
+                case LStmt.Alloc a -> a.space() == LStmt.Space.SHARED ? Optional.of("shared array '" + a.name() + "'") : Optional.empty();
+                case LStmt.Barrier b -> Optional.of("a barrier");
+                case LStmt.For f -> groupOnly(f.body());
+                case LStmt.If i -> groupOnly(i.then()).or(() -> groupOnly(i.otherwise()));
+                case LStmt.Let l -> Optional.empty();
+                case LStmt.Var v -> Optional.empty();
+                case LStmt.Assign a -> Optional.empty();
+                case LStmt.Store st -> Optional.empty();
+                case LStmt.Comment c -> Optional.empty();
+                case LStmt.MatMul mm -> Optional.empty();
+            };
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
     }
 
     private static List<String> declareParams(Kernel k, Names names) {
@@ -103,35 +153,58 @@ final class KernelEmitter {
         }
     }
 
-    private ScalarStmts scalarStmts(Names names, Map<String, DType> buffers) {
+    private ScalarStmts scalarStmts(Names names) {
         ScalarExprs exprs = new ScalarExprs(names, helpers);
-        Optional<ReductionLoops> reductions = options.vectoriseReductions()
-                ? Optional.of(new ReductionLoops(names, exprs, buffers, helpers))
+        Optional<VectorLoops> loops = options.vectorise() || options.vectoriseReductions()
+                ? Optional.of(new VectorLoops(names, exprs, helpers, options.vectorise(), options.vectoriseReductions()))
                 : Optional.empty();
-        return new ScalarStmts(names, exprs, reductions);
+        return new ScalarStmts(names, exprs, loops, new MatMuls(names, exprs, helpers, options.vectorise()));
     }
 
-    /** Splits the outermost extent into chunks on the pool; joins every chunk before rethrowing a failure. */
-    private static CodeBlock dispatch(Names names, String pool, List<String> params, List<String> extents, String rows) {
-        String n = extents.getFirst();
+    /**
+     * Splits the points of the first {@code split} dimensions into chunks on the pool; joins every
+     * chunk before rethrowing a failure. One split dimension counts in {@code int}, several in
+     * {@code long}.
+     */
+    private static CodeBlock dispatch(Names names, String pool, List<String> params, List<String> extents, String rows,
+                                      int split) {
         List<String> inner = extents.subList(1, extents.size());
         CodeBlock.Builder b = CodeBlock.builder();
+        String n;
+        String count;
+        if (split == 1) {
+            n = extents.getFirst();
+            count = "int";
+        } else {
+            n = names.fresh("points");
+            count = "long";
+            b.addStatement("long $L = $L", n, String.join(" * ", extents.subList(0, split)).replaceFirst("^", "(long) "));
+        }
         b.beginControlFlow("if ($L < 2 || $L.getParallelism() < 2)", n, pool);
-        b.addStatement("$L($L)", rows, args(params, CodeBlock.of("0"), CodeBlock.of("$L", n), inner));
+        b.addStatement("$L($L)", rows, args(params, CodeBlock.of(split == 1 ? "0" : "0L"), CodeBlock.of("$L", n), inner));
         b.addStatement("return");
         b.endControlFlow();
         String chunks = names.fresh("chunks");
         String tasks = names.fresh("tasks");
         TypeName taskType = ParameterizedTypeName.get(TASK, WildcardTypeName.subtypeOf(Object.class));
-        b.addStatement("int $L = $T.min($L, $L * $L.getParallelism())", chunks, ScalarExprs.MATH, n, CHUNKS_PER_THREAD, pool);
+        if (split == 1) {
+            b.addStatement("int $L = $T.min($L, $L * $L.getParallelism())", chunks, ScalarExprs.MATH, n, CHUNKS_PER_THREAD, pool);
+        } else {
+            b.addStatement("int $L = (int) $T.min($L, $L * $L.getParallelism())", chunks, ScalarExprs.MATH, n, CHUNKS_PER_THREAD, pool);
+        }
         b.addStatement("$T $L = new $T[$L]", ArrayTypeName.of(taskType), tasks, taskType, chunks);
         names.push();
         String c = names.fresh("c");
         b.beginControlFlow("for (int $L = 0; $L < $L; $L++)", c, c, chunks, c);
         String lo = names.fresh("lo");
         String hi = names.fresh("hi");
-        b.addStatement("int $L = (int) ((long) $L * $L / $L)", lo, n, c, chunks);
-        b.addStatement("int $L = (int) ((long) $L * ($L + 1) / $L)", hi, n, c, chunks);
+        if (split == 1) {
+            b.addStatement("int $L = (int) ((long) $L * $L / $L)", lo, n, c, chunks);
+            b.addStatement("int $L = (int) ((long) $L * ($L + 1) / $L)", hi, n, c, chunks);
+        } else {
+            b.addStatement("$L $L = $L * $L / $L", count, lo, n, c, chunks);
+            b.addStatement("$L $L = $L * ($L + 1) / $L", count, hi, n, c, chunks);
+        }
         b.addStatement("$L[$L] = $L.submit(() -> $L($L))", tasks, c, pool, rows,
                 args(params, CodeBlock.of("$L", lo), CodeBlock.of("$L", hi), inner));
         b.endControlFlow();
@@ -158,28 +231,38 @@ final class KernelEmitter {
         return CodeBlock.join(all, ", ");
     }
 
-    /** The private method running rows {@code [lo, hi)} of the outermost grid dimension. */
-    private MethodSpec rowsMethod(Kernel k, String rows, Map<String, DType> buffers, Optional<DType> lanes,
-                                  VectorAnalysis analysis) {
+    /**
+     * The private method running points {@code [lo, hi)} of the split dimensions (row-major), and
+     * at each of them the rest of the grid.
+     */
+    private MethodSpec rowsMethod(Kernel k, String rows, Optional<DType> lanes, VectorAnalysis analysis, int split) {
         Names names = new Names(reserved);
         List<String> params = declareParams(k, names);
         String lo = names.fresh("lo");
         String hi = names.fresh("hi");
         List<Kernel.GridDim> grid = k.grid();
         List<String> extents = grid.subList(1, grid.size()).stream().map(g -> names.fresh(g.var() + "Extent")).toList();
+        String what = split == 1 ? "rows {@code [$L, $L)} of {@code $L}"
+                : "points {@code [$L, $L)} of {@code $L} (row-major)";
+        String splitVars = String.join(", ", grid.subList(0, split).stream().map(Kernel.GridDim::var).toList());
         MethodSpec.Builder m = MethodSpec.methodBuilder(rows)
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addJavadoc("Runs rows {@code [$L, $L)} of {@code $L} of kernel {@code $L}.", lo, hi, grid.getFirst().var(),
-                        ScalarStmts.javadocSafe(k.name()));
+                .addJavadoc("Runs " + what + " of kernel {@code $L}.", lo, hi, splitVars, ScalarStmts.javadocSafe(k.name()));
         addParams(m, k, params);
-        m.addParameter(TypeName.INT, lo).addParameter(TypeName.INT, hi);
+        TypeName count = split == 1 ? TypeName.INT : TypeName.LONG;
+        m.addParameter(count, lo).addParameter(count, hi);
         extents.forEach(e -> m.addParameter(TypeName.INT, e));
 
-        ScalarStmts stmts = scalarStmts(names, buffers);
+        ScalarStmts stmts = scalarStmts(names);
         CodeBlock.Builder b = CodeBlock.builder();
         int opened = 0;
         int last = grid.size() - 1;
-        for (int d = 0; d < grid.size(); d++) {
+        List<String> odometer = List.of();
+        if (split > 1) {
+            odometer = odometer(grid, split, extents, lo, hi, names, b);
+            opened++;
+        }
+        for (int d = split > 1 ? split : 0; d < grid.size(); d++) {
             String from = d == 0 ? lo : "0";
             String to = d == 0 ? hi : extents.get(d - 1);
             names.push();
@@ -198,13 +281,59 @@ final class KernelEmitter {
                 }
             }
         }
+        if (split == grid.size() && split > 1) {
+            names.push();
+            stmts.emit(k.body(), b);
+            names.pop();
+        }
         for (int i = 0; i < opened; i++) {
+            if (i == opened - 1 && split > 1) {
+                advance(odometer, extents, b);
+            }
             b.endControlFlow();
         }
-        for (int d = 0; d < grid.size(); d++) {
+        for (int d = split > 1 ? split - 1 : 0; d < grid.size(); d++) {
             names.pop();
         }
         return m.addCode(b.build()).build();
+    }
+
+    /**
+     * Declares the split grid variables at point {@code lo} and opens the loop over the points
+     * {@code [lo, hi)}; returns the variables' Java names, outermost first. An empty range returns
+     * before the division by an extent that may be 0.
+     */
+    private static List<String> odometer(List<Kernel.GridDim> grid, int split, List<String> extents, String lo, String hi,
+                                         Names names, CodeBlock.Builder b) {
+        b.beginControlFlow("if ($L >= $L)", lo, hi).addStatement("return").endControlFlow();
+        names.push();
+        String rest = names.fresh("rest");
+        b.addStatement("long $L = $L", rest, lo);
+        String[] vars = new String[split];
+        for (int d = split - 1; d >= 1; d--) {
+            vars[d] = names.declare(grid.get(d).var(), DType.I32);
+            b.addStatement("int $L = (int) ($L % $L)", vars[d], rest, extents.get(d - 1));
+            b.addStatement("$L /= $L", rest, extents.get(d - 1));
+        }
+        vars[0] = names.declare(grid.getFirst().var(), DType.I32);
+        b.addStatement("int $L = (int) $L", vars[0], rest);
+        String point = names.fresh("point");
+        b.add("// the grid points $L to $L, the last grid variable fastest\n", lo, hi);
+        b.beginControlFlow("for (long $L = $L; $L < $L; $L++)", point, lo, point, hi, point);
+        return List.of(vars);
+    }
+
+    /** Moves the odometer of split grid variables {@code vars} to the next point (the first one is never reset). */
+    private static void advance(List<String> vars, List<String> extents, CodeBlock.Builder b) {
+        int last = vars.size() - 1;
+        for (int d = last; d >= 1; d--) {
+            b.beginControlFlow("if (++$L == $L)", vars.get(d), extents.get(d - 1));
+            b.addStatement("$L = 0", vars.get(d));
+        }
+        b.addStatement("$L++", vars.getFirst());
+        for (int d = 1; d <= last; d++) {
+            b.endControlFlow();
+        }
     }
 
     private static CodeBlock javadoc(Kernel k, Optional<DType> lanes, String pool, List<String> params, List<String> extents) {
@@ -213,8 +342,14 @@ final class KernelEmitter {
         if (k.grid().isEmpty()) {
             d.add("\n<p>No grid: the body runs once, on the caller's thread.\n");
         } else {
-            d.add("\n<p>Runs the body once for every grid point; the outermost dimension ({@code $L}) is split across {@code $L}.",
-                    k.grid().getFirst().var(), pool);
+            int split = splitDims(k, lanes);
+            if (split == 1) {
+                d.add("\n<p>Runs the body once for every grid point; the outermost dimension ({@code $L}) is split across {@code $L}.",
+                        k.grid().getFirst().var(), pool);
+            } else {
+                d.add("\n<p>Runs the body once for every grid point; the points of ({@code $L}) are split across {@code $L}.",
+                        String.join(", ", k.grid().subList(0, split).stream().map(Kernel.GridDim::var).toList()), pool);
+            }
             d.add(lanes.map(t -> CodeBlock.of(" The innermost ({@code $L}) runs on $L vector lanes.\n",
                     k.grid().getLast().var(), t.sourceName())).orElse(CodeBlock.of(" The grid loops are scalar.\n")));
         }

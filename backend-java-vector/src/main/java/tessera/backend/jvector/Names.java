@@ -67,8 +67,9 @@ final class Names {
     }
 
     /**
-     * Declares buffer parameter {@code ir} (buffers and values are separate namespaces in the IR,
-     * one namespace in Java).
+     * Declares buffer parameter or local array {@code ir} in the innermost block, holding elements
+     * of {@code storage} (arrays and values are separate namespaces in the IR, one namespace in
+     * Java). Buffers and local arrays share one namespace, as in the IR.
      */
     String declareBuffer(String ir, DType storage) {
         String name = fresh(ir);
@@ -76,10 +77,15 @@ final class Names {
         return name;
     }
 
-    /** The binding of buffer parameter {@code ir}; a missing buffer is an IR bug. */
+    /** The binding of buffer parameter or local array {@code ir}; a missing one is an IR bug. */
     Binding buffer(String ir) {
-        return lookup(BUFFER_KEY + ir)
-                .orElseThrow(() -> new IllegalStateException("internal error: buffer '" + ir + "' is not a parameter"));
+        return lookupBuffer(ir).orElseThrow(() ->
+                new IllegalStateException("internal error: '" + ir + "' is neither a buffer parameter nor a local array in scope"));
+    }
+
+    /** The binding of buffer parameter or local array {@code ir}, if one is in scope. */
+    Optional<Binding> lookupBuffer(String ir) {
+        return lookup(BUFFER_KEY + ir);
     }
 
     /** A fresh identifier for the generated code's own use (a chunk bound, a mask), like {@code hint}. */

@@ -1,6 +1,8 @@
 package tessera.backend.jvector;
 
+import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.TypeName;
 import java.util.List;
 import java.util.Optional;
 import tessera.ir.loop.LStmt;
@@ -9,18 +11,23 @@ import tessera.runtime.DType;
 /**
  * Loop IR statements as plain Java statements: lets and vars become typed locals, stores convert
  * to the element type, {@code For} becomes a counted {@code for} (its bound re-read every
- * iteration, as written), {@code If} an {@code if}, a comment a {@code //} line. Serial
- * reduction loops go to {@link ReductionLoops} when it is given.
+ * iteration, as written), {@code If} an {@code if}, a comment a {@code //} line, a private
+ * {@code Alloc} a new (zero-filled) Java array of the element type, local to its block, and a
+ * {@code MatMul} what {@link MatMuls} makes of it. Loops go to {@link VectorLoops} first when it
+ * is given. Group kernels (shared arrays, barriers) never get here: {@link KernelEmitter} rejects
+ * them.
  */
 final class ScalarStmts {
     private final Names names;
     private final ScalarExprs exprs;
-    private final Optional<ReductionLoops> reductions;
+    private final Optional<VectorLoops> vectorLoops;
+    private final MatMuls matmuls;
 
-    ScalarStmts(Names names, ScalarExprs exprs, Optional<ReductionLoops> reductions) {
+    ScalarStmts(Names names, ScalarExprs exprs, Optional<VectorLoops> vectorLoops, MatMuls matmuls) {
         this.names = names;
         this.exprs = exprs;
-        this.reductions = reductions;
+        this.vectorLoops = vectorLoops;
+        this.matmuls = matmuls;
     }
 
     void emit(List<LStmt> body, CodeBlock.Builder out) {
@@ -50,7 +57,7 @@ final class ScalarStmts {
                         exprs.storeValue(st.value(), buf.type()).code());
             }
             case LStmt.For f -> {
-                if (reductions.isEmpty() || !reductions.get().tryEmit(f, out)) {
+                if (vectorLoops.isEmpty() || !vectorLoops.get().tryEmit(f, out)) {
                     loop(f, out);
                 }
             }
@@ -64,9 +71,17 @@ final class ScalarStmts {
                 out.endControlFlow();
             }
             case LStmt.Comment c -> comment(c.text(), out);
-            case LStmt.Alloc a -> throw new IllegalStateException("local arrays are not supported by the java backend yet");
-            case LStmt.Barrier b -> throw new IllegalStateException("barriers are not supported by the java backend");
-            case LStmt.MatMul mm -> throw new IllegalStateException("matmul is not supported by the java backend yet");
+            case LStmt.Alloc a -> {
+                if (a.space() != LStmt.Space.PRIVATE) {
+                    throw new IllegalStateException("internal error: shared array '" + a.name() + "' outside a group kernel");
+                }
+                TypeName array = JavaTypes.array(a.type());
+                CodeBlock size = exprs.as(a.size(), DType.I32).code();
+                out.addStatement("$T $L = new $T[$L]", array, names.declareBuffer(a.name(), a.type()),
+                        ((ArrayTypeName) array).componentType(), size);
+            }
+            case LStmt.Barrier b -> throw new IllegalStateException("internal error: a barrier outside a group kernel");
+            case LStmt.MatMul mm -> matmuls.emit(mm, out);
         }
     }
 

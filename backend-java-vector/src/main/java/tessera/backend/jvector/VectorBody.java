@@ -4,10 +4,13 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
 import tessera.ir.tensor.Expr;
@@ -34,6 +37,13 @@ final class VectorBody {
     private final VectorAnalysis analysis;
     private final DType lanes;
     private Optional<String> mask = Optional.empty();
+    /**
+     * While emitting a side of a varying {@code Select}, {@code &&} or {@code ||}: the mask of
+     * the lanes that take it; contiguous loads there are masked with it (and the tail's mask).
+     */
+    private Optional<CodeBlock> guard = Optional.empty();
+    /** Where the statement being emitted goes: masks that guard loads are declared there first. */
+    private CodeBlock.Builder current;
     /** In a reduction loop: the vector of partial results of each accumulator, by IR name. */
     private final Map<String, Partial> partials = new LinkedHashMap<>();
 
@@ -93,15 +103,16 @@ final class VectorBody {
     }
 
     /**
-     * The reduction loop {@code f} whose {@code accumulations} {@link VectorAnalysis#analyseReduction}
-     * accepted: each accumulator gets a vector of partial results (starting at the operation's
-     * identity), full vectors and then a masked tail update them, and their lanes are combined
-     * into the accumulator after the loop. The result is reassociated.
+     * The loop {@code f} inside a kernel body that {@link VectorAnalysis#analyseLoop} accepted, with
+     * its {@code accumulations} (maybe none): full vectors and then a masked tail run the body;
+     * each accumulator gets a vector of partial results (starting at the operation's identity)
+     * that they update, and its lanes are combined into the accumulator after the loop (the
+     * result is reassociated). The bounds are evaluated once, before the loop.
      */
-    void reduction(LStmt.For f, List<VectorAnalysis.Accumulation> accumulations, CodeBlock.Builder out) {
+    void innerLoop(LStmt.For f, List<VectorAnalysis.Accumulation> accumulations, CodeBlock.Builder out) {
         String s = species(lanes);
-        out.add("// $L runs on vector lanes ($L lanes of $L), the tail under a mask; the reduction is reassociated\n",
-                f.var(), s, lanes.sourceName());
+        out.add("// $L runs on vector lanes ($L lanes of $L), the tail under a mask$L\n", f.var(), s, lanes.sourceName(),
+                accumulations.isEmpty() ? "" : "; the reduction is reassociated");
         out.add("{\n").indent();
         names.push();
         CodeBlock lo = exprs.as(f.lo(), DType.I32).code();
@@ -173,6 +184,7 @@ final class VectorBody {
 
     private void block(List<LStmt> body, Optional<String> laneMask, CodeBlock.Builder out) {
         mask = laneMask;
+        current = out;
         names.push();
         for (LStmt st : body) {
             statement(st, out);
@@ -233,8 +245,9 @@ final class VectorBody {
             case LExpr.Load l -> {
                 Names.Binding buf = names.buffer(l.buffer());
                 CodeBlock index = exprs.as(l.index(), DType.I32).code();
-                yield mask.isPresent()
-                        ? CodeBlock.of("$T.fromArray($L, $L, $L, $L)", vectorClass(lanes), species(lanes), buf.java(), index, mask.get())
+                Optional<CodeBlock> m = loadMask();
+                yield m.isPresent()
+                        ? CodeBlock.of("$T.fromArray($L, $L, $L, $L)", vectorClass(lanes), species(lanes), buf.java(), index, m.get())
                         : CodeBlock.of("$T.fromArray($L, $L, $L)", vectorClass(lanes), species(lanes), buf.java(), index);
             }
             case LExpr.Unary u -> CodeBlock.of("$L.neg()", lanes(u.x()));
@@ -245,9 +258,15 @@ final class VectorBody {
                 case DIV -> method(b.a(), "div", b.b());
                 case MOD, LT, LE, GT, GE, EQ, NE, AND, OR -> throw unexpected(e);
             };
-            case LExpr.Select s -> analysis.kind(s.cond()) == VectorAnalysis.Kind.INVARIANT
-                    ? CodeBlock.of("($L ? $L : $L)", exprs.as(s.cond(), DType.BOOL).atLeast(JExpr.OR), lanes(s.a()), lanes(s.b()))
-                    : CodeBlock.of("$L.blend($L, $L)", lanes(s.b()), lanes(s.a()), mask(s.cond()));
+            case LExpr.Select s -> {
+                if (analysis.kind(s.cond()) == VectorAnalysis.Kind.INVARIANT) {
+                    yield CodeBlock.of("($L ? $L : $L)", exprs.as(s.cond(), DType.BOOL).atLeast(JExpr.OR), lanes(s.a()), lanes(s.b()));
+                }
+                CodeBlock cond = guardName(mask(s.cond()), "cond", s.a(), s.b());
+                CodeBlock a = guarded(s.a(), cond, () -> lanes(s.a()));
+                CodeBlock b = guarded(s.b(), not(cond), () -> lanes(s.b()));
+                yield CodeBlock.of("$L.blend($L, $L)", b, a, cond);
+            }
             case LExpr.Call c -> call(c);
             case LExpr.Cast c -> lanes(c.x());
             case LExpr.Const c -> throw unexpected(e);
@@ -304,8 +323,14 @@ final class VectorBody {
             case LExpr.Ref r -> CodeBlock.of("$L", names.get(r.name()).java());
             case LExpr.Unary u -> CodeBlock.of("$L.not()", mask(u.x()));
             case LExpr.Binary b -> switch (b.op()) {
-                case AND -> CodeBlock.of("$L.and($L)", mask(b.a()), mask(b.b()));
-                case OR -> CodeBlock.of("$L.or($L)", mask(b.a()), mask(b.b()));
+                case AND -> {
+                    CodeBlock left = guardName(mask(b.a()), "left", b.b());
+                    yield CodeBlock.of("$L.and($L)", left, guarded(b.b(), left, () -> mask(b.b())));
+                }
+                case OR -> {
+                    CodeBlock left = guardName(mask(b.a()), "left", b.b());
+                    yield CodeBlock.of("$L.or($L)", left, guarded(b.b(), not(left), () -> mask(b.b())));
+                }
                 case LT -> compare(b, "LT");
                 case LE -> compare(b, "LE");
                 case GT -> compare(b, "GT");
@@ -322,8 +347,95 @@ final class VectorBody {
         };
     }
 
+    /**
+     * The code {@code side} gives for {@code e}, with its contiguous loads masked by
+     * {@code lanesTaking} (the lanes that evaluate {@code e} in the scalar code); no mask when
+     * {@code e} loads nothing.
+     */
+    private CodeBlock guarded(LExpr e, CodeBlock lanesTaking, Supplier<CodeBlock> side) {
+        if (!loads(e)) {
+            return side.get();
+        }
+        Optional<CodeBlock> outer = guard;
+        guard = Optional.of(outer.map(g -> CodeBlock.of("$L.and($L)", g, lanesTaking)).orElse(lanesTaking));
+        try {
+            return side.get();
+        } finally {
+            guard = outer;
+        }
+    }
+
+    /**
+     * {@code m} as a mask local declared before the current statement when one of {@code guarded}
+     * loads anything (the mask is then used twice: to pick and to guard the loads); else {@code m}.
+     */
+    private CodeBlock guardName(CodeBlock m, String hint, LExpr... guarded) {
+        if (Arrays.stream(guarded).noneMatch(VectorBody::loads)) {
+            return m;
+        }
+        String name = names.fresh(hint);
+        current.addStatement("$T $L = $L", maskType(lanes), name, m);
+        return CodeBlock.of("$L", name);
+    }
+
+    /** True if {@code e} loads anything. */
+    private static boolean loads(LExpr e) {
+        List<LExpr.Load> found = new ArrayList<>();
+        VectorAnalysis.loads(e, found);
+        return !found.isEmpty();
+    }
+
+    /** The mask a contiguous load uses: the tail's and the guard's, either, or none. */
+    private Optional<CodeBlock> loadMask() {
+        if (mask.isPresent() && guard.isPresent()) {
+            return Optional.of(CodeBlock.of("$L.and($L)", mask.get(), guard.get()));
+        }
+        return guard.isPresent() ? guard : mask.map(m -> CodeBlock.of("$L", m));
+    }
+
+    /** {@code m.not()}. */
+    private static CodeBlock not(CodeBlock m) {
+        return CodeBlock.of("$L.not()", m);
+    }
+
     private CodeBlock compare(LExpr.Binary b, String op) {
+        if (VectorAnalysis.indexComparison(b, analysis.kind(b.a()), analysis.kind(b.b()))) {
+            return indexCompare(b);
+        }
         return CodeBlock.of("$L.compare($T.$L, $L)", lanes(b.a()), VECTOR_OPERATORS, op, operand(b.b()));
+    }
+
+    /**
+     * An index {@code x} (lane {@code l} holds {@code x + l}) compared with an invariant {@code y}:
+     * {@code x + l < y} exactly for the lanes {@code l < y - x}, which {@code indexInRange(0L, y - x)}
+     * sets (the difference in {@code long}, so it cannot wrap); the other comparisons follow from
+     * it ({@code <=} is {@code < y + 1}, {@code >} and {@code >=} negate, {@code ==} is one lane).
+     */
+    private CodeBlock indexCompare(LExpr.Binary b) {
+        boolean indexLeft = analysis.kind(b.a()) == VectorAnalysis.Kind.INDEX;
+        LExpr x = indexLeft ? b.a() : b.b();
+        LExpr y = indexLeft ? b.b() : b.a();
+        Expr.BinOp op = indexLeft ? b.op() : switch (b.op()) {
+            case LT -> Expr.BinOp.GT;
+            case LE -> Expr.BinOp.GE;
+            case GT -> Expr.BinOp.LT;
+            case GE -> Expr.BinOp.LE;
+            case EQ, NE, ADD, SUB, MUL, DIV, MOD, AND, OR -> b.op();
+        };
+        CodeBlock d = CodeBlock.of("(long) $L - $L", exprs.as(y, DType.I32).prefixOperand(),
+                exprs.as(x, DType.I32).atLeast(JExpr.ADDITIVE + 1));
+        String s = species(lanes);
+        CodeBlock below = CodeBlock.of("$L.indexInRange(0L, $L)", s, d);
+        CodeBlock upTo = CodeBlock.of("$L.indexInRange(0L, $L + 1)", s, d);
+        return switch (op) {
+            case LT -> below;
+            case LE -> upTo;
+            case GT -> CodeBlock.of("$L.not()", upTo);
+            case GE -> CodeBlock.of("$L.not()", below);
+            case EQ -> CodeBlock.of("$L.andNot($L)", upTo, below);
+            case NE -> CodeBlock.of("$L.andNot($L).not()", upTo, below);
+            case ADD, SUB, MUL, DIV, MOD, AND, OR -> throw new IllegalStateException("internal error: not a comparison: " + b);
+        };
     }
 
     private static IllegalStateException unexpected(LExpr e) {

@@ -141,4 +141,52 @@ class JavaDeviceTest {
             }
         }
     }
+    /** {@code y[a, b, c] = 10000 a + 100 b + c} over a 3-D grid; scalar, so the pool splits all three dimensions. */
+    static Kernel fill3() {
+        LExpr a = i32("a");
+        LExpr b = i32("b");
+        LExpr c = i32("c");
+        LExpr at = add(mul(add(mul(a, i32("B")), b), i32("C")), c);
+        return new Kernel("fill3", List.of(out("y", DType.I32), scalar("A", DType.I32), scalar("B", DType.I32), scalar("C", DType.I32)),
+                List.of(dim("a", i32("A")), dim("b", i32("B")), dim("c", i32("C"))),
+                List.of(store("y", at, add(add(mul(a, ci(10000)), mul(b, ci(100))), c))), "y[a, b, c] = 10000 a + 100 b + c");
+    }
+
+    /** {@code y[a, b, c] = x[a, b, c] * 2} over a 3-D grid; the innermost runs on lanes, the pool splits (a, b). */
+    static Kernel twice3() {
+        LExpr at = add(mul(add(mul(i32("a"), i32("B")), i32("b")), i32("C")), i32("c"));
+        return new Kernel("twice3", List.of(in("x", DType.F32), out("y", DType.F32), scalar("A", DType.I32), scalar("B", DType.I32),
+                scalar("C", DType.I32)),
+                List.of(dim("a", i32("A")), dim("b", i32("B")), dim("c", i32("C"))),
+                List.of(store("y", at, mul(f32("x", at), cf(2)))), "y = 2 x");
+    }
+
+    @Test
+    void gridsWhoseOuterDimensionIsOneStillSplitAcrossThePool() throws Exception {
+        Kernel k = fill3();
+        Kernel v = twice3();
+        device.prepare(Run.module("grids", k, v));
+        assertThat(device.lastSource()).contains("long points = (long) aExtent * bExtent * cExtent;")
+                .contains("if (++c == cExtent) {");
+        if (JavaDevice.vectorModulePresent()) {
+            assertThat(device.lastSource()).contains("long points = (long) aExtent * bExtent;");
+        }
+        for (int[] e : new int[][] {{1, 1, 37}, {1, 3, 7}, {2, 0, 5}, {3, 5, 1}, {1, 1, 1}, {0, 4, 4}, {2, 9, 13}}) {
+            long[] grid = {e[0], e[1], e[2]};
+            Map<String, Double> s = Map.of("A", (double) e[0], "B", (double) e[1], "C", (double) e[2]);
+            var out = Run.launch(device, k, grid, Map.of(), s, Map.of("y", grid));
+            double[] x = new double[e[0] * e[1] * e[2]];
+            for (int i = 0; i < x.length; i++) x[i] = i * 0.5 - 3;
+            var twice = Run.launch(device, v, grid, Map.of("x", Tensor.fromDoubles(DType.F32, grid, x)), s, Map.of("y", grid));
+            for (int a = 0; a < e[0]; a++) {
+                for (int b = 0; b < e[1]; b++) {
+                    for (int c = 0; c < e[2]; c++) {
+                        int i = (a * e[1] + b) * e[2] + c;
+                        assertThat(out.get("y").getLong(i)).as("%s at %d", java.util.Arrays.toString(e), i).isEqualTo(10000L * a + 100L * b + c);
+                        assertThat(twice.get("y").getDouble(i)).isEqualTo(2 * x[i]);
+                    }
+                }
+            }
+        }
+    }
 }

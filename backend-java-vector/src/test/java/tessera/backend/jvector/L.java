@@ -51,10 +51,25 @@ final class L {
     static LStmt.For loop(String var, LExpr lo, LExpr hi, LStmt... body) {
         return new LStmt.For(var, lo, hi, LStmt.LoopKind.SERIAL, List.of(body));
     }
+    static LStmt.For vectorized(String var, LExpr lo, LExpr hi, LStmt... body) {
+        return new LStmt.For(var, lo, hi, LStmt.LoopKind.VECTORIZED, List.of(body));
+    }
+    static LStmt.Alloc local(String name, DType t, LExpr size) { return new LStmt.Alloc(name, t, size, LStmt.Space.PRIVATE); }
+    static LStmt.Operand operand(String array, LExpr offset, LExpr rowStride, LExpr colStride) {
+        return new LStmt.Operand(array, offset, rowStride, colStride);
+    }
+    static LStmt.MatMul matmul(LStmt.Operand c, LStmt.Operand a, LStmt.Operand b, LExpr rows, LExpr cols, LExpr depth,
+                               boolean accumulate) {
+        return new LStmt.MatMul(c, a, b, rows, cols, depth, accumulate);
+    }
+    static LExpr.Call min(LExpr a, LExpr b) { return call(Expr.Builtin.MIN, a.type(), a, b); }
+    static LExpr.Call max(LExpr a, LExpr b) { return call(Expr.Builtin.MAX, a.type(), a, b); }
+    static LExpr.Call exp(LExpr x) { return call(Expr.Builtin.EXP, x.type(), x); }
     static LStmt.If when(LExpr c, List<LStmt> then, List<LStmt> otherwise) { return new LStmt.If(c, then, otherwise); }
 
     static Kernel.BufferParam in(String name, DType t) { return new Kernel.BufferParam(name, t, Kernel.Access.READ); }
     static Kernel.BufferParam out(String name, DType t) { return new Kernel.BufferParam(name, t, Kernel.Access.WRITE); }
+    static Kernel.BufferParam inOut(String name, DType t) { return new Kernel.BufferParam(name, t, Kernel.Access.READ_WRITE); }
     static Kernel.ScalarParam scalar(String name, DType t) { return new Kernel.ScalarParam(name, t); }
     static Kernel.GridDim dim(String var, LExpr extent) { return new Kernel.GridDim(var, extent); }
 }

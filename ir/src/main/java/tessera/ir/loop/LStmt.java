@@ -19,12 +19,15 @@ public sealed interface LStmt {
 
     /**
      * How a loop may run. SERIAL: in order. UNROLLED: in order, unrolled by the backend.
-     * VECTORIZED (set by MapToTarget): the body is straight-line {@link Let}s and {@link Assign}s
-     * that accumulate into {@link Var}s declared before the loop with {@code acc = acc + e},
-     * {@code acc = max(acc, e)} or {@code acc = min(acc, e)}; every load's index is the loop
-     * variable plus something invariant (unit stride) or invariant; a backend may run it across
-     * vector lanes with a masked tail and combine the lanes at the end. Running it serially is
-     * always correct.
+     * VECTORIZED (set by MapToTarget): the body is straight-line {@link Let}s, {@link Store}s and
+     * {@link Assign}s that accumulate into {@link Var}s declared before the loop with
+     * {@code acc = acc + e}, {@code acc = max(acc, e)} or {@code acc = min(acc, e)}; every load's
+     * index is the loop variable plus something invariant (unit stride) or invariant, and so is
+     * every store's (into a buffer or a local array). A store may only write the element the same
+     * iteration reads, or one nothing in the loop reads, and no two iterations write the same
+     * element: no value passes from one iteration to another except through the accumulators.
+     * A backend may run it across vector lanes with a masked tail and combine the lanes at the
+     * end. Running it serially is always correct.
      */
     enum LoopKind { SERIAL, UNROLLED, VECTORIZED }
 
