@@ -86,7 +86,46 @@ final class KernelEmitter {
         }
         int split = splitDims(k, lanes);
         pub.addCode(dispatch(names, pool, params, extents, rows, split));
-        return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split));
+        if (ownsTiles(k)) {
+            String point = rows.endsWith("Rows") ? rows.substring(0, rows.length() - 4) + "Point" : rows + "Point";
+            return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split, Optional.of(point)), pointMethod(k, point));
+        }
+        return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split, Optional.empty()));
+    }
+
+    /**
+     * A kernel that manages its own tiles (local arrays, matmuls) has a large body: it gets a
+     * method per grid point, which the JIT compiles after a few calls. Inlined into the loop over
+     * a chunk's points, the chunk method runs only a handful of times and would stay interpreted
+     * (its on-stack replacement fails on a body this size), Vector API calls and all.
+     */
+    private static boolean ownsTiles(Kernel k) {
+        return k.body().stream().anyMatch(s -> s instanceof LStmt.Alloc || s instanceof LStmt.MatMul);
+    }
+
+    /** The body at one grid point, the grid variables passed in. */
+    private MethodSpec pointMethod(Kernel k, String point) {
+        Names names = new Names(reserved);
+        List<String> params = declareParams(k, names);
+        MethodSpec.Builder m = MethodSpec.methodBuilder(point)
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addJavadoc("One grid point of kernel {@code $L}.", ScalarStmts.javadocSafe(k.name()));
+        addParams(m, k, params);
+        names.push();
+        for (Kernel.GridDim g : k.grid()) m.addParameter(TypeName.INT, names.declare(g.var(), DType.I32));
+        CodeBlock.Builder b = CodeBlock.builder();
+        names.push();
+        scalarStmts(names).emit(k.body(), b);
+        names.pop();
+        names.pop();
+        return m.addCode(b.build()).build();
+    }
+
+    /** The call of the point method from the chunk loop, with the chunk method's names. */
+    private static void callPoint(Kernel k, String point, List<String> params, Names names, CodeBlock.Builder b) {
+        List<String> args = new ArrayList<>(params);
+        for (Kernel.GridDim g : k.grid()) args.add(names.get(g.var()).java());
+        b.addStatement("$L($L)", point, String.join(", ", args));
     }
 
     /** How many leading grid dimensions the pool splits: all but an innermost one on lanes (at least one). */
@@ -235,7 +274,8 @@ final class KernelEmitter {
      * The private method running points {@code [lo, hi)} of the split dimensions (row-major), and
      * at each of them the rest of the grid.
      */
-    private MethodSpec rowsMethod(Kernel k, String rows, Optional<DType> lanes, VectorAnalysis analysis, int split) {
+    private MethodSpec rowsMethod(Kernel k, String rows, Optional<DType> lanes, VectorAnalysis analysis, int split,
+                                  Optional<String> point) {
         Names names = new Names(reserved);
         List<String> params = declareParams(k, names);
         String lo = names.fresh("lo");
@@ -276,14 +316,16 @@ final class KernelEmitter {
                 opened++;
                 if (d == last) {
                     names.push();
-                    stmts.emit(k.body(), b);
+                    if (point.isPresent()) callPoint(k, point.get(), params, names, b);
+                    else stmts.emit(k.body(), b);
                     names.pop();
                 }
             }
         }
         if (split == grid.size() && split > 1) {
             names.push();
-            stmts.emit(k.body(), b);
+            if (point.isPresent()) callPoint(k, point.get(), params, names, b);
+            else stmts.emit(k.body(), b);
             names.pop();
         }
         for (int i = 0; i < opened; i++) {
