@@ -56,12 +56,16 @@ public final class AttentionBench {
     /** One system's result for one mask. */
     private record Timing(String system, double ms, float[] output, String note) {}
 
+    /** {@code --skip opencl}: leave Tessera opencl out (it takes most of the run on PoCL). */
+    private static boolean SKIP_OPENCL;
+
     public static void main(String[] args) throws Exception {
         int heads = 8;
         int length = 2048;
         int threads = 2;
         int reps = 3;
         Path onnx = Path.of("../shared/peers/attention.onnx");
+        java.util.Set<String> skip = new java.util.HashSet<>();
         for (int a = 0; a < args.length; a++) {
             switch (args[a]) {
                 case "--length" -> length = Integer.parseInt(args[++a]);
@@ -69,12 +73,15 @@ public final class AttentionBench {
                 case "--threads" -> threads = Integer.parseInt(args[++a]);
                 case "--reps" -> reps = Integer.parseInt(args[++a]);
                 case "--onnx" -> onnx = Path.of(args[++a]);
+                case "--skip" -> skip.addAll(List.of(args[++a].split(",")));
                 default -> {
-                    System.err.println("usage: AttentionBench [--length L] [--heads H] [--threads T] [--reps R] [--onnx FILE]");
+                    System.err.println("usage: AttentionBench [--length L] [--heads H] [--threads T] [--reps R] [--onnx FILE] [--skip ort,opencl]");
                     System.exit(2);
                 }
             }
         }
+        if (skip.contains("ort")) onnx = Path.of("/nonexistent/skipped.onnx");
+        SKIP_OPENCL = skip.contains("opencl");
         new AttentionBench(heads, length, 64, threads, reps, onnx).run();
     }
 
@@ -92,7 +99,7 @@ public final class AttentionBench {
         List<Timing> plain = List.of(loop(q, k, v, false), loop(q, k, v, true));
         Optional<Timing> ort = onnxRuntime(q, k, v);
         List<Timing> java = tessera("java", q, k, v);
-        List<Timing> opencl = Backends.whyUnavailable("opencl").isEmpty() ? tessera("opencl", q, k, v) : List.of();
+        List<Timing> opencl = !SKIP_OPENCL && Backends.whyUnavailable("opencl").isEmpty() ? tessera("opencl", q, k, v) : List.of();
 
         float[] refNonCausal = ort.map(Timing::output).orElse(plain.get(0).output());
         float[] refCausal = plain.get(1).output();
@@ -106,7 +113,7 @@ public final class AttentionBench {
         rows.add(new String[] {"peak FMA (Vector API)", "-", num(peak), "-", "-", "-", "-"});
         print(rows);
         if (ort.isEmpty()) System.out.println("ONNX Runtime: model not found at " + onnx + " (pass --onnx FILE); errors are against the plain loop");
-        if (opencl.isEmpty()) System.out.println("opencl: " + Backends.whyUnavailable("opencl").orElse(""));
+        if (opencl.isEmpty()) System.out.println("opencl: " + (SKIP_OPENCL ? "skipped (--skip opencl)" : Backends.whyUnavailable("opencl").orElse("")));
         System.out.printf(Locale.ROOT, "Tessera java reaches %.2fx ONNX Runtime's speed and %.1f%% of peak FMA; causal takes %.2fx its non-causal time.%n",
                 ortMs / java.get(0).ms(), 100 * gflops(java.get(0).ms()) / peak, java.get(1).ms() / java.get(0).ms());
     }

@@ -42,6 +42,8 @@ final class KernelEmitter {
     private final JavaOptions options;
     private final Helpers helpers;
     private final Set<String> reserved;
+    /** Vector loops of the kernel being emitted, made methods of their own. */
+    private final List<MethodSpec> outlined = new ArrayList<>();
 
     /**
      * @param reserved identifiers no local may take (the classes and fields the class refers to)
@@ -88,7 +90,11 @@ final class KernelEmitter {
         pub.addCode(dispatch(names, pool, params, extents, rows, split));
         if (ownsTiles(k)) {
             String point = rows.endsWith("Rows") ? rows.substring(0, rows.length() - 4) + "Point" : rows + "Point";
-            return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split, Optional.of(point)), pointMethod(k, point));
+            List<MethodSpec> methods = new ArrayList<>(List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split, Optional.of(point)),
+                    pointMethod(k, point)));
+            methods.addAll(outlined);
+            outlined.clear();
+            return methods;
         }
         return List.of(pub.build(), rowsMethod(k, rows, lanes, analysis, split, Optional.empty()));
     }
@@ -115,7 +121,7 @@ final class KernelEmitter {
         for (Kernel.GridDim g : k.grid()) m.addParameter(TypeName.INT, names.declare(g.var(), DType.I32));
         CodeBlock.Builder b = CodeBlock.builder();
         names.push();
-        scalarStmts(names).emit(k.body(), b);
+        scalarStmts(names, Optional.of(point)).emit(k.body(), b);
         names.pop();
         names.pop();
         return m.addCode(b.build()).build();
@@ -193,9 +199,21 @@ final class KernelEmitter {
     }
 
     private ScalarStmts scalarStmts(Names names) {
+        return scalarStmts(names, Optional.empty());
+    }
+
+    /** @param outlineAs a stem for methods made of vector loops (empty: loops stay in place) */
+    private ScalarStmts scalarStmts(Names names, Optional<String> outlineAs) {
         ScalarExprs exprs = new ScalarExprs(names, helpers);
+        Optional<VectorLoops.Outliner> outliner = outlineAs.map(stem -> (returns, params, body) -> {
+            String name = stem + "Loop" + (outlined.size() + 1);
+            outlined.add(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE, Modifier.STATIC).returns(returns)
+                    .addJavadoc("A vector loop of {@code $L}, a method of its own so the JIT inlines and intrinsifies its Vector API calls.", stem)
+                    .addParameters(params).addCode(body).build());
+            return name;
+        });
         Optional<VectorLoops> loops = options.vectorise() || options.vectoriseReductions()
-                ? Optional.of(new VectorLoops(names, exprs, helpers, options.vectorise(), options.vectoriseReductions()))
+                ? Optional.of(new VectorLoops(names, exprs, helpers, options.vectorise(), options.vectoriseReductions(), outliner))
                 : Optional.empty();
         return new ScalarStmts(names, exprs, loops, new MatMuls(names, exprs, helpers, options.vectorise()));
     }

@@ -88,8 +88,8 @@ final class AttentionLowering {
     /** Rows and keys per block on {@code target}. */
     static int[] tile(Target target) {
         boolean groups = target.lanesPerGroup() > 1;
-        return new int[] {groups ? target.lanesPerGroup() : Math.max(1, target.tileRows()),
-                groups ? gpuKeyBlock(target) : Math.max(1, target.tileCols())};
+        return new int[] {groups ? target.lanesPerGroup() : Integer.getInteger("tessera.flash.rows", Math.max(1, target.tileRows())),
+                groups ? gpuKeyBlock(target) : Integer.getInteger("tessera.flash.cols", Math.max(1, target.tileCols()))};
     }
 
     /** Keys per block on a GPU: K and V blocks of that many rows of {@link #GPU_MAX_HEAD_DIM} must fit in fast memory. */
