@@ -13,14 +13,25 @@ import java.util.Optional;
  * @param fastMemoryBytes shared/local memory per group; 0 when there is none to manage
  * @param tileRows preferred rows (query tile) per group
  * @param tileCols preferred columns (key tile) per inner step
+ * @param flashRows query rows per tile of fused attention on one-lane targets (GPU targets use a
+ *     row per lane of a group)
+ * @param flashCols keys per block of fused attention on one-lane targets
  */
 public record Target(String name, String description, int lanesPerGroup, int vectorLanes, long fastMemoryBytes,
-                     int tileRows, int tileCols) {
+                     int tileRows, int tileCols, int flashRows, int flashCols) {
+    /** A target whose fused-attention tiles are its ordinary tiles. */
+    public Target(String name, String description, int lanesPerGroup, int vectorLanes, long fastMemoryBytes, int tileRows, int tileCols) {
+        this(name, description, lanesPerGroup, vectorLanes, fastMemoryBytes, tileRows, tileCols, tileRows, tileCols);
+    }
+
     /** The JVM: threads over the outermost parallel loop, the preferred Vector API species inside. */
     public static Target java() {
         int lanes = jdk.incubatorVectorLanes();
         return new Target("java", "Java (Vector API, " + lanes + " f32 lanes, " + Runtime.getRuntime().availableProcessors()
-                + " threads)", 1, lanes, 0, 32, 32); // 32x32 tiles: measured best of 8..64 on flash attention (see Tile)
+                + " threads)", 1, lanes, 0, 32, 32, 96, 64);
+        // 32x32 tiles: measured best of 8..64 on the generic path (see Tile). Fused attention: 96 query rows
+        // (a multiple of the matmul micro-kernel's 6 rows) by 64 keys (whole vectors of 8 or 16 lanes),
+        // measured against 32x32, 48x64, 64x64 and 128x64 at N = M = 2048 (docs/architecture.md).
     }
 
     /** OpenCL C 1.2 for any device; work-groups of 64 with 32 KiB of local memory, the common minimum. */

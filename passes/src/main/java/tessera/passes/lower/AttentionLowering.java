@@ -64,6 +64,8 @@ final class AttentionLowering {
     private String bsrIndex;
     private String bsrFull;
     private List<IndexVar> maskOuter = List.of();
+    /** The buffer holding kᵀ per outer point, [outer..., D, keys] (one-lane targets). */
+    private String keysTransposed;
 
     AttentionLowering(Lowering lowering, Stmt.Attention a, Target target) {
         this.lowering = lowering;
@@ -88,8 +90,8 @@ final class AttentionLowering {
     /** Rows and keys per block on {@code target}. */
     static int[] tile(Target target) {
         boolean groups = target.lanesPerGroup() > 1;
-        return new int[] {groups ? target.lanesPerGroup() : Integer.getInteger("tessera.flash.rows", Math.max(1, target.tileRows())),
-                groups ? gpuKeyBlock(target) : Integer.getInteger("tessera.flash.cols", Math.max(1, target.tileCols()))};
+        return new int[] {groups ? target.lanesPerGroup() : Integer.getInteger("tessera.flash.rows", Math.max(1, target.flashRows())),
+                groups ? gpuKeyBlock(target) : Integer.getInteger("tessera.flash.cols", Math.max(1, target.flashCols()))};
     }
 
     /** Keys per block on a GPU: K and V blocks of that many rows of {@link #GPU_MAX_HEAD_DIM} must fit in fast memory. */
@@ -102,8 +104,49 @@ final class AttentionLowering {
 
     void run() {
         if (a.mask().isPresent()) blockMask();
-        if (target.lanesPerGroup() > 1) gpu();
-        else cpu();
+        if (target.lanesPerGroup() > 1) {
+            gpu();
+        } else {
+            transposeKeys();
+            cpu();
+        }
+    }
+
+    /**
+     * kᵀ once per outer point, [outer..., D, keys], so the flash kernel's Q·Kᵀ reads key blocks in
+     * place with unit stride along the keys (transposing per row tile would redo it N / Br times).
+     */
+    private void transposeKeys() {
+        keysTransposed = lowering.tempName(base + "__kt");
+        List<LExpr> shape = new ArrayList<>();
+        List<LExpr> at = new ArrayList<>();
+        ExprLowering ex = new ExprLowering(lowering);
+        List<Kernel.GridDim> grid = new ArrayList<>();
+        for (IndexVar v : outer) {
+            LExpr extent = i32(lowering.hostExpr(v.extent()));
+            shape.add(extent);
+            at.add(ref(v.name()));
+            grid.add(new Kernel.GridDim(v.name(), extent));
+            ex.bind(v.name(), ref(v.name()), v.extent());
+        }
+        shape.add(depth);
+        shape.add(roundUp(keyCount, bc));
+        lowering.addTemp(keysTransposed, t, shape);
+        // A block of keys per grid point: its k rows stay in cache while kᵀ's rows are written in order.
+        grid.add(new Kernel.GridDim("kb__", keyBlocks()));
+        ex.bind(key.name(), ref(key.name()), key.extent());
+        ex.bind(dotVar.name(), ref(dotVar.name()), dotVar.extent());
+        at.add(ref(dotVar.name()));
+        at.add(ref(key.name()));
+        Block b = new Block();
+        b.add(new LStmt.Comment(lowering.describe(a) + " — lower: kᵀ of " + a.k().tensor() + " per outer point, for the flash kernel's q kᵀ"));
+        b.add(new LStmt.Let("j0__", mul(ref("kb__"), L.i32(bc))));
+        b.add(new LStmt.Let("j1__", add(ref("j0__"), L.i32(bc))));
+        List<LStmt> element = List.of(new LStmt.If(L.cmp(Expr.BinOp.LT, ref(key.name()), keyCount),
+                loadInto(keysTransposed, L.flat(at, shape), a.k(), ex), List.of(new LStmt.Store(keysTransposed, L.flat(at, shape), zero()))));
+        b.add(new LStmt.For(dotVar.name(), L.i32(0), depth, LStmt.LoopKind.SERIAL, List.of(
+                new LStmt.For(key.name(), ref("j0__"), ref("j1__"), LStmt.LoopKind.SERIAL, element))));
+        lowering.emitKernel(lowering.kernelName(base + "__kt"), grid, Optional.empty(), b.done());
     }
 
     // ------------------------------------------------------------------ the block mask (BSR)
@@ -242,17 +285,27 @@ final class AttentionLowering {
         b.add(new LStmt.Let("rows__", min(L.i32(br), sub(rowCount, ref("i0__")))));
         b.add(new LStmt.Let("depth__", depth));
         b.add(new LStmt.Let("width__", width));
+        // Tiles are padded to whole blocks of columns (Target.flashCols), so the matmuls see only
+        // full column blocks (their padding columns are zero and never read back).
+        b.add(new LStmt.Let("pad__", roundUp(ref("width__"), bc)));
         b.add(new LStmt.Alloc("q__tile", t, mul(L.i32(br), ref("depth__")), LStmt.Space.PRIVATE));
-        b.add(new LStmt.Alloc("kt__tile", t, mul(ref("depth__"), bcE), LStmt.Space.PRIVATE));
+        b.add(new LStmt.Let("keys__", roundUp(keyCount, bc)));
+        List<LExpr> outerAt = new ArrayList<>();
+        List<LExpr> outerShape = new ArrayList<>();
+        for (IndexVar v : outer) {
+            outerAt.add(ref(v.name()));
+            outerShape.add(i32(lowering.hostExpr(v.extent())));
+        }
+        b.add(new LStmt.Let("kt_base__", mul(mul(L.flat(outerAt, outerShape), ref("depth__")), ref("keys__"))));
         b.add(new LStmt.Alloc("s__tile", t, L.i32((long) br * bc), LStmt.Space.PRIVATE));
         b.add(new LStmt.Alloc("m__row", t, L.i32(br), LStmt.Space.PRIVATE));
         b.add(new LStmt.Alloc("l__row", t, L.i32(br), LStmt.Space.PRIVATE));
         if (a.max().isPresent()) b.add(new LStmt.Alloc("nan__row", t, L.i32(br), LStmt.Space.PRIVATE));
         if (a.out().isPresent()) {
-            b.add(new LStmt.Alloc("v__tile", t, mul(bcE, ref("width__")), LStmt.Space.PRIVATE));
-            b.add(new LStmt.Alloc("acc__tile", t, mul(L.i32(br), ref("width__")), LStmt.Space.PRIVATE));
+            b.add(new LStmt.Alloc("v__tile", t, mul(bcE, ref("pad__")), LStmt.Space.PRIVATE));
+            b.add(new LStmt.Alloc("acc__tile", t, mul(L.i32(br), ref("pad__")), LStmt.Space.PRIVATE));
         }
-        if (a.mask().isPresent()) b.add(new LStmt.Alloc("present__tile", DType.BOOL, L.i32((long) br * bc), LStmt.Space.PRIVATE));
+        if (a.mask().isPresent()) b.add(new LStmt.Alloc("present__tile", t, L.i32((long) br * bc), LStmt.Space.PRIVATE));
 
         // The tile's q rows, and each row's running statistics (starting from the sink, if any).
         b.add(new LStmt.Comment("q rows of the tile; m, l start empty (or at the sink)"));
@@ -277,17 +330,28 @@ final class AttentionLowering {
         List<LStmt> block = new ArrayList<>();
         block.add(new LStmt.Let("j0__", mul(ref("kb__"), bcE)));
         block.add(new LStmt.Let("cols__", min(bcE, sub(keyCount, ref("j0__")))));
-        block.add(new LStmt.Comment("kᵀ (and v) of the key block"));
-        List<LStmt> kcol = new ArrayList<>();
-        kcol.add(new LStmt.Let(key.name(), add(ref("j0__"), ref("c__"))));
-        kcol.add(loop(dotVar.name(), ref("depth__"), List.of(),
-                loadInto("kt__tile", add(mul(ref(dotVar.name()), bcE), ref("c__")), a.k(), ex)));
-        a.out().ifPresent(o -> kcol.add(loop(o.var().name(), ref("width__"), List.of(),
-                loadInto("v__tile", add(mul(ref("c__"), ref("width__")), ref(o.var().name())), o.value(), ex))));
-        block.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, kcol));
+        boolean partials = a.mask().isPresent();
+        if (a.out().isPresent()) {
+            Stmt.Output o = a.out().get();
+            block.add(new LStmt.Comment("v of the key block" + (partials ? ", and whether all of it is finite" : "")));
+            if (partials) block.add(new LStmt.Var("v_max__", t, zero()));
+            List<LStmt> vcol = new ArrayList<>();
+            vcol.add(new LStmt.Let(key.name(), add(ref("j0__"), ref("c__"))));
+            LExpr at = add(mul(ref("c__"), ref("pad__")), ref(o.var().name()));
+            Block vb = new Block();
+            ExprLowering.V v = ex.lower(o.value(), vb);
+            List<LStmt> copy = new ArrayList<>(vb.done());
+            copy.add(new LStmt.Let("v_x__", L.cast(v.value(), t)));
+            copy.add(new LStmt.Store("v__tile", at, tref("v_x__")));
+            if (partials) copy.add(new LStmt.Assign("v_max__", L.call(Expr.Builtin.MAX, t, tref("v_max__"), L.call(Expr.Builtin.ABS, t, tref("v_x__")))));
+            vcol.add(new LStmt.For(o.var().name(), L.i32(0), ref("width__"), LStmt.LoopKind.SERIAL, copy));
+            block.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, vcol));
+        }
+        block.add(new LStmt.Comment("s = q kᵀ, kᵀ read in place from " + keysTransposed));
         block.add(new LStmt.MatMul(new LStmt.Operand("s__tile", L.i32(0), bcE, L.i32(1)),
                 new LStmt.Operand("q__tile", L.i32(0), ref("depth__"), L.i32(1)),
-                new LStmt.Operand("kt__tile", L.i32(0), bcE, L.i32(1)), ref("rows__"), ref("cols__"), ref("depth__"), false));
+                new LStmt.Operand(keysTransposed, add(ref("kt_base__"), ref("j0__")), ref("keys__"), L.i32(1)),
+                ref("rows__"), bcE, ref("depth__"), false));
 
         // Per row: scores (masked in partial blocks), the new maximum, p = exp(s - m), l and acc rescaled.
         List<LStmt> perRow = new ArrayList<>();
@@ -318,6 +382,12 @@ final class AttentionLowering {
             pLoop.addAll(fb.done());
             weighted = L.bin(Expr.BinOp.MUL, weighted, L.cast(f.value(), t), t);
         }
+        if (a.mask().isPresent() && a.out().isPresent() && a.out().get().factor().isPresent()) {
+            // A masked key weighs exactly 0 (its factor may be anything); a present -inf score keeps p * factor.
+            LExpr present = new LExpr.Binary(Expr.BinOp.OR, ref("full_block__", DType.BOOL),
+                    L.cmp(Expr.BinOp.NE, new LExpr.Load("present__tile", sAt, t), zero()), DType.BOOL);
+            weighted = L.select(present, weighted, zero());
+        }
         pLoop.add(new LStmt.Store("s__tile", sAt, weighted));
         pLoop.add(new LStmt.Assign("sum__", L.bin(Expr.BinOp.ADD, tref("sum__"), tref("p__"), t)));
         perRow.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, pLoop));
@@ -329,7 +399,7 @@ final class AttentionLowering {
         }
         if (a.out().isPresent()) {
             String e = a.out().get().var().name();
-            LExpr accAt = add(mul(ref("r__"), ref("width__")), ref(e));
+            LExpr accAt = add(mul(ref("r__"), ref("pad__")), ref(e));
             perRow.add(new LStmt.If(L.cmp(Expr.BinOp.NE, tref("alpha__"), one()), List.of(
                     new LStmt.For(e, L.i32(0), ref("width__"), LStmt.LoopKind.SERIAL, List.of(
                             new LStmt.Store("acc__tile", accAt, L.bin(Expr.BinOp.MUL, new LExpr.Load("acc__tile", accAt, t), tref("alpha__"), t))))),
@@ -340,22 +410,25 @@ final class AttentionLowering {
 
         if (a.out().isPresent()) {
             String e = a.out().get().var().name();
-            LStmt full = new LStmt.MatMul(new LStmt.Operand("acc__tile", L.i32(0), ref("width__"), L.i32(1)),
+            LStmt full = new LStmt.MatMul(new LStmt.Operand("acc__tile", L.i32(0), ref("pad__"), L.i32(1)),
                     new LStmt.Operand("s__tile", L.i32(0), bcE, L.i32(1)),
-                    new LStmt.Operand("v__tile", L.i32(0), ref("width__"), L.i32(1)), ref("rows__"), ref("width__"), ref("cols__"), true);
+                    new LStmt.Operand("v__tile", L.i32(0), ref("pad__"), L.i32(1)), ref("rows__"), ref("pad__"), ref("cols__"), true);
             block.add(new LStmt.Comment("acc += p · v"));
             if (a.mask().isPresent()) {
                 // A partial block multiplies only the present keys' values (a masked key's value never enters).
-                LExpr accAt = add(mul(ref("r__"), ref("width__")), ref(e));
-                LExpr vAt = add(mul(ref("c__"), ref("width__")), ref(e));
+                LExpr accAt = add(mul(ref("r__"), ref("pad__")), ref(e));
+                LExpr vAt = add(mul(ref("c__"), ref("pad__")), ref(e));
                 List<LStmt> axpy = List.of(new LStmt.Let("pv__", new LExpr.Load("s__tile", sAt, t)),
                         new LStmt.For(e, L.i32(0), ref("width__"), LStmt.LoopKind.SERIAL, List.of(new LStmt.Store("acc__tile", accAt,
                                 L.bin(Expr.BinOp.ADD, new LExpr.Load("acc__tile", accAt, t),
                                         L.bin(Expr.BinOp.MUL, tref("pv__"), new LExpr.Load("v__tile", vAt, t), t), t)))));
                 List<LStmt> partial = List.of(new LStmt.For("r__", L.i32(0), ref("rows__"), LStmt.LoopKind.SERIAL, List.of(
                         new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, List.of(
-                                new LStmt.If(new LExpr.Load("present__tile", sAt, DType.BOOL), axpy, List.of()))))));
-                block.add(new LStmt.If(ref("full_block__", DType.BOOL), List.of(full), partial));
+                                new LStmt.If(L.cmp(Expr.BinOp.NE, new LExpr.Load("present__tile", sAt, t), zero()), axpy, List.of()))))));
+                // With every value finite, a masked key's p = 0 adds exactly 0, so the matmul is exact for partial blocks too.
+                LExpr finite = new LExpr.Binary(Expr.BinOp.OR, ref("full_block__", DType.BOOL),
+                        L.cmp(Expr.BinOp.LT, tref("v_max__"), new LExpr.Const(Double.POSITIVE_INFINITY, t)), DType.BOOL);
+                block.add(new LStmt.If(finite, List.of(full), partial));
             } else {
                 block.add(full);
             }
@@ -368,7 +441,7 @@ final class AttentionLowering {
         fin.add(new LStmt.Let(row.name(), add(ref("i0__"), ref("r__"))));
         fin.add(new LStmt.Let("m__", new LExpr.Load("m__row", ref("r__"), t)));
         fin.add(new LStmt.Let("l__", new LExpr.Load("l__row", ref("r__"), t)));
-        finalRow(fin, "acc__tile", add(mul(ref("r__"), ref("width__")), a.out().map(o -> ref(o.var().name())).orElse(L.i32(0))),
+        finalRow(fin, "acc__tile", add(mul(ref("r__"), ref("pad__")), a.out().map(o -> ref(o.var().name())).orElse(L.i32(0))),
                 a.max().isPresent() ? new LExpr.Load("nan__row", ref("r__"), t) : null);
         b.add(new LStmt.For("r__", L.i32(0), ref("rows__"), LStmt.LoopKind.SERIAL, fin));
         lowering.emitKernel(lowering.kernelName(base + "__flash"), grid, Optional.empty(), b.done());
@@ -395,17 +468,21 @@ final class AttentionLowering {
                     L.select(L.cmp(Expr.BinOp.EQ, s, s), zero(), one()), t)));
             return List.of(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, body));
         }
+        // Straight-line, so it runs on vector lanes: the score is total, so computing it where the
+        // mask is false is harmless; the mask then picks -inf there.
         Block mb = new Block();
         ExprLowering.V m = ex.lower(a.mask().orElseThrow(), mb);
         body.addAll(mb.done());
         body.add(new LStmt.Let("allowed__", L.and(m.present(), m.value())));
-        body.add(new LStmt.Store("present__tile", sAt, ref("allowed__", DType.BOOL)));
-        List<LStmt> then = new ArrayList<>(compute);
-        then.add(new LStmt.Store("s__tile", sAt, s));
-        then.add(new LStmt.Assign("mx__", L.call(Expr.Builtin.MAX, t, tref("mx__"), L.select(L.cmp(Expr.BinOp.EQ, s, s), s, L.negInf(t)))));
-        if (a.max().isPresent()) then.add(new LStmt.Assign("nans__", L.bin(Expr.BinOp.ADD, tref("nans__"),
-                L.select(L.cmp(Expr.BinOp.EQ, s, s), zero(), one()), t)));
-        body.add(new LStmt.If(ref("allowed__", DType.BOOL), then, List.of(new LStmt.Store("s__tile", sAt, L.negInf(t)))));
+        body.addAll(compute);
+        LExpr allowed = ref("allowed__", DType.BOOL);
+        body.add(new LStmt.Let("sm__", L.select(allowed, s, L.negInf(t))));
+        LExpr sm = tref("sm__");
+        body.add(new LStmt.Store("present__tile", sAt, L.select(allowed, one(), zero())));
+        body.add(new LStmt.Store("s__tile", sAt, sm));
+        body.add(new LStmt.Assign("mx__", L.call(Expr.Builtin.MAX, t, tref("mx__"), L.select(L.cmp(Expr.BinOp.EQ, sm, sm), sm, L.negInf(t)))));
+        if (a.max().isPresent()) body.add(new LStmt.Assign("nans__", L.bin(Expr.BinOp.ADD, tref("nans__"),
+                L.select(L.cmp(Expr.BinOp.EQ, sm, sm), zero(), one()), t)));
         return List.of(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, body));
     }
 
@@ -616,6 +693,11 @@ final class AttentionLowering {
         List<LStmt> out = new ArrayList<>(a);
         out.addAll(b);
         return out;
+    }
+
+    /** {@code x} rounded up to a multiple of {@code m}. */
+    private static LExpr roundUp(LExpr x, int m) {
+        return mul(L.bin(Expr.BinOp.DIV, add(x, L.i32(m - 1)), L.i32(m), DType.I32), L.i32(m));
     }
 
     private LExpr rowBlocks() {
