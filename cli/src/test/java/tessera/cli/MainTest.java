@@ -219,11 +219,13 @@ class MainTest {
             Path src = files.filter(f -> f.toString().endsWith(".java")).findFirst().orElseThrow();
             java = Files.readString(src);
         }
-        assertThat(java).contains("class FlashAttention").contains("// s[b, h, i, j] = scale * sum[d]").contains("present__s");
+        assertThat(java).contains("class FlashAttention").contains("// o[b, h, i, e], lse[b, h, i] (logsumexp) = attention[j](s = scale * sum[d]")
+                .contains("VectorTileKernels.matmul(").doesNotContain("present__s");
         Path c = dir.resolve("cl");
         Run rc = tessera("compile", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "opencl", "-o", c.toString());
         assertThat(rc.code()).as(rc.err()).isZero();
-        assertThat(Files.readString(c.resolve("flash_attention.cl"))).contains("__kernel").contains("// o[b, h, i, e] = sum[j]");
+        assertThat(Files.readString(c.resolve("flash_attention.cl"))).contains("__kernel").contains("// o[b, h, i, e], lse[b, h, i] (logsumexp) = attention[j]")
+                .contains("__local float k__shared[").contains("barrier(CLK_LOCAL_MEM_FENCE);");
         assertThat(Files.readString(c.resolve("flash_attention.plan.json"))).contains("\"launches\"");
     }
 
@@ -231,7 +233,10 @@ class MainTest {
     void explainShowsTheLoopIrForATarget() {
         Run r = tessera("explain", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "java");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("after lower for java", "after map-to-target for java", "vectorized for (d = 0; d < D; d++)", "kernel o__softmax(");
+        assertThat(r.out()).contains("after flash-fusion", "// flash: s is never stored; blocks of 96 i x 64 j", "after lower for java",
+                "after map-to-target for java", "vectorized for (c__ = 0; c__ < cols__; c__++)", "kernel o__flash(");
+        Run generic = tessera("explain", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "java", "--no-fusion");
+        assertThat(generic.out()).contains("vectorized for (d = 0; d < D; d++)", "kernel o__softmax(").doesNotContain("after flash-fusion");
     }
 
     @Test

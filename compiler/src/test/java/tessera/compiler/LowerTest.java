@@ -32,7 +32,7 @@ class LowerTest {
     static final Path STDLIB = Path.of(System.getProperty("tessera.repoRoot", "..")).resolve("stdlib-attention/src/main/tessera");
 
     static Module lowered(Compilation.Kernel k) {
-        Lower.Result r = Lower.lower(k.program());
+        Lower.Result r = Lower.lower(k.program(), Target.java());
         assertThat(r.diagnostics()).isEmpty();
         Module m = r.module().orElseThrow();
         assertThat(LoopVerifier.check(m)).as("after lower").isEmpty();
@@ -44,7 +44,11 @@ class LowerTest {
     }
 
     static Compilation.Kernel compile(String src) {
-        Compilation c = Tessera.compileSource("t.tsr", src, CompileOptions.defaults());
+        return compile(src, true);
+    }
+
+    static Compilation.Kernel compile(String src, boolean fuse) {
+        Compilation c = Tessera.compileSource("t.tsr", src, CompileOptions.defaults().withFusion(fuse));
         assertThat(c.renderDiagnostics()).isEmpty();
         return c.kernels().getFirst();
     }
@@ -71,8 +75,24 @@ class LowerTest {
     }
 
     @Test
+    void fusedFlashAttentionIsABlockMaskKeysTransposedAndOneTiledKernel() {
+        String text = LoopPrinter.print(lowered(compile(read(STDLIB.resolve("flash_attention.tsr")))));
+        assertLinesInOrder(text,
+                "temp   o__blocks: i32[(N + 95) / 96]", "temp   o__block_index", "temp   o__block_full", "temp   o__kt: f32[B, H, D, ",
+                "launch o__blocks (qb__ < (N + 95) / 96)", "launch o__kt (b < B, h < H, kb__ < ", "launch o__flash (b < B, h < H, qb__ < (N + 95) / 96)",
+                "kernel o__blocks(", "empty__", "full__", "o__blocks[qb__] = count__",
+                "kernel o__flash(", "private q__tile", "private s__tile: f32[6144]",
+                "for (n__ = 0; n__ < o__blocks[qb__]; n__++)", "matmul s__tile{@0, 64, 1} = q__tile",
+                "if (full_block__)", "vectorized for (c__ = 0; c__ < cols__; c__++)", "exp(sp__ - m_new__)",
+                "matmul acc__tile", "o[", "lse[");
+        // The score matrix never exists, and no launch of a generic statement kernel remains.
+        assertThat(text).doesNotContain("temp   s:").doesNotContain("launch s (").doesNotContain("present__s");
+    }
+
+    @Test
     void flashAttentionBecomesStatisticsThenNormalisedSum() {
-        String text = LoopPrinter.print(lowered(compile(Files.exists(STDLIB) ? read(STDLIB.resolve("flash_attention.tsr")) : "")));
+        // The generic path (--no-fusion): what every program gets when no pattern pass applies.
+        String text = LoopPrinter.print(lowered(compile(Files.exists(STDLIB) ? read(STDLIB.resolve("flash_attention.tsr")) : "", false)));
         assertLinesInOrder(text,
                 "temp   s: f32[B, H, N, M]", "temp   present__s: bool[B, H, N, M]",
                 // the JVM target tiles the two innermost grid loops 32 x 32

@@ -81,21 +81,27 @@ public final class MapToTarget implements LoopPass {
             if (read != null && accumulators.stream().anyMatch(acc -> mentions(read, acc))) return false;
         }
         java.util.Map<String, LExpr> stored = new java.util.HashMap<>();
+        // Lets (index arithmetic that Simplify's CSE named) are seen through: their definitions stand in for them.
+        java.util.Map<String, LExpr> lets = new java.util.HashMap<>();
+        for (LStmt s : f.body()) {
+            if (s instanceof LStmt.Let l) lets.put(l.name(), inline(l.value(), lets));
+        }
         for (LStmt s : f.body()) {
             switch (s) {
                 case LStmt.Let l -> {
-                    if (!loadsOk(l.value(), f.var())) return false;
+                    if (!loadsOk(inline(l.value(), lets), f.var())) return false;
                 }
                 case LStmt.Assign a -> {
                     if (!outerVars.contains(a.name()) || accumulation(a).isEmpty()) return false;
-                    if (!loadsOk(accumulation(a).get(), f.var())) return false;
+                    if (!loadsOk(inline(accumulation(a).get(), lets), f.var())) return false;
                     works = true;
                 }
                 case LStmt.Store st -> {
-                    Optional<Long> stride = stride(st.index(), f.var());
-                    if (stride.isEmpty() || stride.get() != 1 || hasLoad(st.index()) || !loadsOk(st.value(), f.var())) return false;
-                    LExpr before = stored.putIfAbsent(st.buffer(), st.index());
-                    if (before != null && !before.equals(st.index())) return false;
+                    LExpr index = inline(st.index(), lets);
+                    Optional<Long> stride = stride(index, f.var());
+                    if (stride.isEmpty() || stride.get() != 1 || hasLoad(index) || !loadsOk(inline(st.value(), lets), f.var())) return false;
+                    LExpr before = stored.putIfAbsent(st.buffer(), index);
+                    if (before != null && !before.equals(index)) return false;
                     works = true;
                 }
                 case LStmt.Comment c -> { }
@@ -114,9 +120,24 @@ public final class MapToTarget implements LoopPass {
                 case LStmt.Store st -> st.value();
                 default -> null;
             };
-            if (e != null && !readsStoredOnlyInPlace(e, stored)) return false;
+            if (e != null && !readsStoredOnlyInPlace(inline(e, lets), stored)) return false;
         }
         return works;
+    }
+
+    /** {@code e} with the loop body's lets replaced by their (already inlined) definitions. */
+    private static LExpr inline(LExpr e, java.util.Map<String, LExpr> lets) {
+        if (lets.isEmpty()) return e;
+        return switch (e) {
+            case LExpr.Const c -> c;
+            case LExpr.Ref r -> lets.getOrDefault(r.name(), r);
+            case LExpr.Load l -> new LExpr.Load(l.buffer(), inline(l.index(), lets), l.type());
+            case LExpr.Unary u -> new LExpr.Unary(u.op(), inline(u.x(), lets), u.type());
+            case LExpr.Binary b -> new LExpr.Binary(b.op(), inline(b.a(), lets), inline(b.b(), lets), b.type());
+            case LExpr.Select s -> new LExpr.Select(inline(s.cond(), lets), inline(s.a(), lets), inline(s.b(), lets), s.type());
+            case LExpr.Call c -> new LExpr.Call(c.fn(), c.args().stream().map(x -> inline(x, lets)).toList(), c.type());
+            case LExpr.Cast c -> new LExpr.Cast(inline(c.x(), lets), c.type());
+        };
     }
 
     private static boolean readsStoredOnlyInPlace(LExpr e, java.util.Map<String, LExpr> stored) {

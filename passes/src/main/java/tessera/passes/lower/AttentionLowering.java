@@ -141,11 +141,19 @@ final class AttentionLowering {
         Block b = new Block();
         b.add(new LStmt.Comment(lowering.describe(a) + " — lower: kᵀ of " + a.k().tensor() + " per outer point, for the flash kernel's q kᵀ"));
         b.add(new LStmt.Let("j0__", mul(ref("kb__"), L.i32(bc))));
-        b.add(new LStmt.Let("j1__", add(ref("j0__"), L.i32(bc))));
-        List<LStmt> element = List.of(new LStmt.If(L.cmp(Expr.BinOp.LT, ref(key.name()), keyCount),
-                loadInto(keysTransposed, L.flat(at, shape), a.k(), ex), List.of(new LStmt.Store(keysTransposed, L.flat(at, shape), zero()))));
+        // The block of k rows is read row by row into a private tile, then written out transposed.
+        b.add(new LStmt.Alloc("k__block", t, mul(L.i32(bc), depth), LStmt.Space.PRIVATE));
+        List<LStmt> row = new ArrayList<>();
+        row.add(new LStmt.Let(key.name(), add(ref("j0__"), ref("c__"))));
+        row.add(new LStmt.If(L.cmp(Expr.BinOp.LT, ref(key.name()), keyCount), List.of(
+                new LStmt.For(dotVar.name(), L.i32(0), depth, LStmt.LoopKind.SERIAL,
+                        loadInto("k__block", add(mul(ref("c__"), depth), ref(dotVar.name())), a.k(), ex))), List.of()));
+        b.add(new LStmt.For("c__", L.i32(0), L.i32(bc), LStmt.LoopKind.SERIAL, row));
+        List<LExpr> outAt = new ArrayList<>(at.subList(0, at.size() - 1));
+        outAt.add(add(ref("j0__"), ref("c__")));
         b.add(new LStmt.For(dotVar.name(), L.i32(0), depth, LStmt.LoopKind.SERIAL, List.of(
-                new LStmt.For(key.name(), ref("j0__"), ref("j1__"), LStmt.LoopKind.SERIAL, element))));
+                new LStmt.For("c__", L.i32(0), L.i32(bc), LStmt.LoopKind.SERIAL, List.of(
+                        new LStmt.Store(keysTransposed, L.flat(outAt, shape), new LExpr.Load("k__block", add(mul(ref("c__"), depth), ref(dotVar.name())), t)))))));
         lowering.emitKernel(lowering.kernelName(base + "__kt"), grid, Optional.empty(), b.done());
     }
 
