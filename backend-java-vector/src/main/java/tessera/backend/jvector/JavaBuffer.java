@@ -42,6 +42,19 @@ final class JavaBuffer implements Device.DeviceBuffer {
         return length;
     }
 
+    /** Fills the buffer with zeros (0, false, +0.0). */
+    void zero() {
+        switch (array) {
+            case byte[] x -> java.util.Arrays.fill(x, (byte) 0);
+            case short[] x -> java.util.Arrays.fill(x, (short) 0);
+            case int[] x -> java.util.Arrays.fill(x, 0);
+            case long[] x -> java.util.Arrays.fill(x, 0L);
+            case float[] x -> java.util.Arrays.fill(x, 0f);
+            case double[] x -> java.util.Arrays.fill(x, 0.0);
+            default -> throw new IllegalStateException("not a buffer array: " + array.getClass());
+        }
+    }
+
     /** The backing array (shared, not copied). */
     Object array() {
         return array;

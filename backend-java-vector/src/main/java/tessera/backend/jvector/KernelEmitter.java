@@ -19,6 +19,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import javax.lang.model.element.Modifier;
 import tessera.ir.loop.Kernel;
+import tessera.ir.loop.LExpr;
 import tessera.ir.loop.LStmt;
 import tessera.runtime.DType;
 
@@ -109,7 +110,11 @@ final class KernelEmitter {
         return k.body().stream().anyMatch(s -> s instanceof LStmt.Alloc || s instanceof LStmt.MatMul);
     }
 
-    /** The body at one grid point, the grid variables passed in. */
+    /**
+     * The body at one grid point, the grid variables passed in, and the private arrays whose size
+     * is the same at every point ({@link #hoisted}) passed in by the chunk method, which allocates
+     * them once: the point re-zeroes them where the IR declares them, instead of allocating.
+     */
     private MethodSpec pointMethod(Kernel k, String point) {
         Names names = new Names(reserved);
         List<String> params = declareParams(k, names);
@@ -119,9 +124,14 @@ final class KernelEmitter {
         addParams(m, k, params);
         names.push();
         for (Kernel.GridDim g : k.grid()) m.addParameter(TypeName.INT, names.declare(g.var(), DType.I32));
+        java.util.Set<String> hoisted = new java.util.HashSet<>();
+        for (LStmt.Alloc a : hoisted(k).allocs()) {
+            m.addParameter(JavaTypes.array(a.type()), names.declareBuffer(a.name(), a.type()));
+            hoisted.add(a.name());
+        }
         CodeBlock.Builder b = CodeBlock.builder();
         names.push();
-        scalarStmts(names, Optional.of(point)).emit(k.body(), b);
+        scalarStmts(names, Optional.of(point), hoisted).emit(k.body(), b);
         names.pop();
         names.pop();
         return m.addCode(b.build()).build();
@@ -131,7 +141,41 @@ final class KernelEmitter {
     private static void callPoint(Kernel k, String point, List<String> params, Names names, CodeBlock.Builder b) {
         List<String> args = new ArrayList<>(params);
         for (Kernel.GridDim g : k.grid()) args.add(names.get(g.var()).java());
+        for (LStmt.Alloc a : hoisted(k).allocs()) args.add(names.buffer(a.name()).java());
         b.addStatement("$L($L)", point, String.join(", ", args));
+    }
+
+    /** Top-level private arrays whose size is the same at every grid point, and the top-level lets their sizes may use. */
+    private record Hoist(List<LStmt.Let> lets, List<LStmt.Alloc> allocs) {}
+
+    private static Hoist hoisted(Kernel k) {
+        java.util.Set<String> invariant = new java.util.HashSet<>();
+        for (Kernel.Param p : k.params()) if (p instanceof Kernel.ScalarParam sp) invariant.add(sp.name());
+        List<LStmt.Let> lets = new ArrayList<>();
+        List<LStmt.Alloc> allocs = new ArrayList<>();
+        for (LStmt s : k.body()) {
+            if (s instanceof LStmt.Let l && invariantIn(l.value(), invariant)) {
+                lets.add(l);
+                invariant.add(l.name());
+            } else if (s instanceof LStmt.Alloc a && a.space() == LStmt.Space.PRIVATE && invariantIn(a.size(), invariant)) {
+                allocs.add(a);
+            }
+        }
+        return new Hoist(lets, allocs);
+    }
+
+    /** Made of constants and the named invariants only (no loads). */
+    private static boolean invariantIn(LExpr e, java.util.Set<String> invariant) {
+        return switch (e) {
+            case LExpr.Const c -> true;
+            case LExpr.Ref r -> invariant.contains(r.name());
+            case LExpr.Load l -> false;
+            case LExpr.Unary u -> invariantIn(u.x(), invariant);
+            case LExpr.Binary b -> invariantIn(b.a(), invariant) && invariantIn(b.b(), invariant);
+            case LExpr.Select s -> invariantIn(s.cond(), invariant) && invariantIn(s.a(), invariant) && invariantIn(s.b(), invariant);
+            case LExpr.Call c -> c.args().stream().allMatch(x -> invariantIn(x, invariant));
+            case LExpr.Cast c -> invariantIn(c.x(), invariant);
+        };
     }
 
     /** How many leading grid dimensions the pool splits: all but an innermost one on lanes (at least one). */
@@ -199,11 +243,14 @@ final class KernelEmitter {
     }
 
     private ScalarStmts scalarStmts(Names names) {
-        return scalarStmts(names, Optional.empty());
+        return scalarStmts(names, Optional.empty(), java.util.Set.of());
     }
 
-    /** @param outlineAs a stem for methods made of vector loops (empty: loops stay in place) */
-    private ScalarStmts scalarStmts(Names names, Optional<String> outlineAs) {
+    /**
+     * @param outlineAs a stem for methods made of vector loops (empty: loops stay in place)
+     * @param hoisted private arrays allocated by the caller: their declarations re-zero them
+     */
+    private ScalarStmts scalarStmts(Names names, Optional<String> outlineAs, java.util.Set<String> hoisted) {
         ScalarExprs exprs = new ScalarExprs(names, helpers);
         Optional<VectorLoops.Outliner> outliner = outlineAs.map(stem -> (returns, params, body) -> {
             String name = stem + "Loop" + (outlined.size() + 1);
@@ -215,7 +262,7 @@ final class KernelEmitter {
         Optional<VectorLoops> loops = options.vectorise() || options.vectoriseReductions()
                 ? Optional.of(new VectorLoops(names, exprs, helpers, options.vectorise(), options.vectoriseReductions(), outliner))
                 : Optional.empty();
-        return new ScalarStmts(names, exprs, loops, new MatMuls(names, exprs, helpers, options.vectorise()));
+        return new ScalarStmts(names, exprs, loops, new MatMuls(names, exprs, helpers, options.vectorise()), hoisted);
     }
 
     /**
@@ -313,6 +360,22 @@ final class KernelEmitter {
 
         ScalarStmts stmts = scalarStmts(names);
         CodeBlock.Builder b = CodeBlock.builder();
+        if (point.isPresent()) {
+            Hoist h = hoisted(k);
+            if (!h.allocs().isEmpty()) {
+                b.add("// the points' private arrays, allocated once per chunk\n");
+                ScalarExprs exprs = new ScalarExprs(names, helpers);
+                for (LStmt.Let l : h.lets()) {
+                    b.addStatement("$T $L = $L", JavaTypes.value(l.value().type()), names.declare(l.name(), l.value().type()),
+                            exprs.expr(l.value()).code());
+                }
+                for (LStmt.Alloc a : h.allocs()) {
+                    TypeName array = JavaTypes.array(a.type());
+                    b.addStatement("$T $L = new $T[$L]", array, names.declareBuffer(a.name(), a.type()),
+                            ((com.palantir.javapoet.ArrayTypeName) array).componentType(), exprs.as(a.size(), DType.I32).code());
+                }
+            }
+        }
         int opened = 0;
         int last = grid.size() - 1;
         List<String> odometer = List.of();

@@ -23,11 +23,19 @@ final class ScalarStmts {
     private final Optional<VectorLoops> vectorLoops;
     private final MatMuls matmuls;
 
+    private final java.util.Set<String> hoisted;
+
     ScalarStmts(Names names, ScalarExprs exprs, Optional<VectorLoops> vectorLoops, MatMuls matmuls) {
+        this(names, exprs, vectorLoops, matmuls, java.util.Set.of());
+    }
+
+    /** @param hoisted private arrays already allocated (and in scope): their declarations re-zero them */
+    ScalarStmts(Names names, ScalarExprs exprs, Optional<VectorLoops> vectorLoops, MatMuls matmuls, java.util.Set<String> hoisted) {
         this.names = names;
         this.exprs = exprs;
         this.vectorLoops = vectorLoops;
         this.matmuls = matmuls;
+        this.hoisted = java.util.Set.copyOf(hoisted);
     }
 
     void emit(List<LStmt> body, CodeBlock.Builder out) {
@@ -75,6 +83,10 @@ final class ScalarStmts {
                 if (a.space() != LStmt.Space.PRIVATE) {
                     throw new IllegalStateException("internal error: shared array '" + a.name() + "' outside a group kernel");
                 }
+                if (hoisted.contains(a.name())) {
+                    out.addStatement("$T.fill($L, $L)", java.util.Arrays.class, names.buffer(a.name()).java(), zero(a.type()));
+                    return;
+                }
                 TypeName array = JavaTypes.array(a.type());
                 CodeBlock size = exprs.as(a.size(), DType.I32).code();
                 out.addStatement("$T $L = new $T[$L]", array, names.declareBuffer(a.name(), a.type()),
@@ -83,6 +95,18 @@ final class ScalarStmts {
             case LStmt.Barrier b -> throw new IllegalStateException("internal error: a barrier outside a group kernel");
             case LStmt.MatMul mm -> matmuls.emit(mm, out);
         }
+    }
+
+    /** A zero of an array's element type, as {@code Arrays.fill} takes it. */
+    private static CodeBlock zero(DType t) {
+        return switch (t) {
+            case F32 -> CodeBlock.of("0f");
+            case F64 -> CodeBlock.of("0.0");
+            case I32 -> CodeBlock.of("0");
+            case I64 -> CodeBlock.of("0L");
+            case BOOL -> CodeBlock.of("(byte) 0");
+            case F16, BF16 -> CodeBlock.of("(short) 0");
+        };
     }
 
     /** {@code for (int v = lo; v < hi; v++) { body }}. */

@@ -407,8 +407,8 @@ final class VectorBody {
 
     /**
      * An index {@code x} (lane {@code l} holds {@code x + l}) compared with an invariant {@code y}:
-     * {@code x + l < y} exactly for the lanes {@code l < y - x}, which {@code indexInRange(0L, y - x)}
-     * sets (the difference in {@code long}, so it cannot wrap); the other comparisons follow from
+     * {@code x + l < y} exactly for the lanes {@code l < y - x}, which {@code indexInRange(0, y - x)}
+     * sets (the difference in {@code long}, so it cannot wrap, then clamped to {@code [-1, lanes]}); the other comparisons follow from
      * it ({@code <=} is {@code < y + 1}, {@code >} and {@code >=} negate, {@code ==} is one lane).
      */
     private CodeBlock indexCompare(LExpr.Binary b) {
@@ -425,8 +425,9 @@ final class VectorBody {
         CodeBlock d = CodeBlock.of("(long) $L - $L", exprs.as(y, DType.I32).prefixOperand(),
                 exprs.as(x, DType.I32).atLeast(JExpr.ADDITIVE + 1));
         String s = species(lanes);
-        CodeBlock below = CodeBlock.of("$L.indexInRange(0L, $L)", s, d);
-        CodeBlock upTo = CodeBlock.of("$L.indexInRange(0L, $L + 1)", s, d);
+        // The int form of indexInRange is the intrinsic one; the long difference is clamped to [-1, lanes] first.
+        CodeBlock below = CodeBlock.of("$L.indexInRange(0, $T.clamp($L, -1, $L.length()))", s, Math.class, d, s);
+        CodeBlock upTo = CodeBlock.of("$L.indexInRange(0, $T.clamp($L + 1, -1, $L.length()))", s, Math.class, d, s);
         return switch (op) {
             case LT -> below;
             case LE -> upTo;

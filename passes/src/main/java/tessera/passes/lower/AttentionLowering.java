@@ -374,14 +374,12 @@ final class AttentionLowering {
             perRow.addAll(fullScores);
         }
         perRow.add(new LStmt.Let("m_old__", new LExpr.Load("m__row", ref("r__"), t)));
-        perRow.add(new LStmt.Let("m_new__", L.call(Expr.Builtin.MAX, t, tref("m_old__"), tref("mx__"))));
-        perRow.add(new LStmt.Let("alpha__", L.select(L.cmp(Expr.BinOp.EQ, tref("m_old__"), L.negInf(t)), zero(),
-                exp(L.bin(Expr.BinOp.SUB, tref("m_old__"), tref("m_new__"), t)))));
+        perRow.addAll(newMaximum("m_old__"));
         perRow.add(new LStmt.Var("sum__", t, zero()));
         List<LStmt> pLoop = new ArrayList<>();
         pLoop.add(new LStmt.Let("sp__", new LExpr.Load("s__tile", sAt, t)));
         pLoop.add(new LStmt.Let("p__", L.select(L.cmp(Expr.BinOp.EQ, tref("sp__"), L.negInf(t)), zero(),
-                exp(L.bin(Expr.BinOp.SUB, tref("sp__"), tref("m_new__"), t)))));
+                exp(L.bin(Expr.BinOp.SUB, tref("sp__"), tref("m_use__"), t)))));
         LExpr weighted = tref("p__");
         if (a.out().isPresent() && a.out().get().factor().isPresent()) {
             pLoop.add(new LStmt.Let(key.name(), add(ref("j0__"), ref("c__"))));
@@ -401,14 +399,14 @@ final class AttentionLowering {
         perRow.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, pLoop));
         perRow.add(new LStmt.Store("l__row", ref("r__"), L.bin(Expr.BinOp.ADD,
                 L.bin(Expr.BinOp.MUL, new LExpr.Load("l__row", ref("r__"), t), tref("alpha__"), t), tref("sum__"), t)));
-        perRow.add(new LStmt.Store("m__row", ref("r__"), tref("m_new__")));
+        perRow.add(new LStmt.Store("m__row", ref("r__"), tref("m_use__")));
         if (a.max().isPresent()) {
             perRow.add(new LStmt.Store("nan__row", ref("r__"), L.bin(Expr.BinOp.ADD, new LExpr.Load("nan__row", ref("r__"), t), tref("nans__"), t)));
         }
         if (a.out().isPresent()) {
             String e = a.out().get().var().name();
             LExpr accAt = add(mul(ref("r__"), ref("pad__")), ref(e));
-            perRow.add(new LStmt.If(L.cmp(Expr.BinOp.NE, tref("alpha__"), one()), List.of(
+            perRow.add(new LStmt.If(ref("rescale__", DType.BOOL), List.of(
                     new LStmt.For(e, L.i32(0), ref("width__"), LStmt.LoopKind.SERIAL, List.of(
                             new LStmt.Store("acc__tile", accAt, L.bin(Expr.BinOp.MUL, new LExpr.Load("acc__tile", accAt, t), tref("alpha__"), t))))),
                     List.of()));
@@ -493,6 +491,29 @@ final class AttentionLowering {
                 L.select(L.cmp(Expr.BinOp.EQ, sm, sm), zero(), one()), t)));
         return List.of(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, body));
     }
+
+    /**
+     * The running maximum's update for a block with NaN-free maximum {@code mx__}, lazily
+     * (ALGORITHMS.md's conditional rescaling): the reference point {@code m_use__} moves to the
+     * new maximum only when that exceeds the old one by more than {@link #RESCALE_MARGIN} (or
+     * there was none), so most blocks leave l and acc alone ({@code rescale__} false,
+     * {@code alpha__} = 1); meanwhile p = exp(s - m_use) stays below e^margin. o = acc / l and
+     * lse = m + log l hold for any reference point.
+     */
+    private List<LStmt> newMaximum(String old) {
+        LExpr mOld = tref(old);
+        LExpr mNew = tref("m_new__");
+        LExpr none = L.cmp(Expr.BinOp.EQ, mOld, L.negInf(t));
+        return List.of(
+                new LStmt.Let("m_new__", L.call(Expr.Builtin.MAX, t, mOld, tref("mx__"))),
+                new LStmt.Let("rescale__", L.and(L.not(none),
+                        L.cmp(Expr.BinOp.GT, L.bin(Expr.BinOp.SUB, mNew, mOld, t), new LExpr.Const(RESCALE_MARGIN, t)))),
+                new LStmt.Let("m_use__", L.select(new LExpr.Binary(Expr.BinOp.OR, none, ref("rescale__", DType.BOOL), DType.BOOL), mNew, mOld)),
+                new LStmt.Let("alpha__", L.select(ref("rescale__", DType.BOOL), exp(L.bin(Expr.BinOp.SUB, mOld, mNew, t)), one())));
+    }
+
+    /** How far (natural log units) the maximum may rise before l and acc are rescaled: p stays below e^8 ≈ 3000. */
+    static final double RESCALE_MARGIN = 8;
 
     /** Writes one row's outputs from m__, l__ and the accumulator (at {@code accAt} for value index e). */
     private void finalRow(List<LStmt> fin, String acc, LExpr accAt, LExpr nans) {
@@ -610,20 +631,19 @@ final class AttentionLowering {
             perKey.addAll(compute);
         }
         lane.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, perKey));
-        lane.add(new LStmt.Let("m_new__", L.call(Expr.Builtin.MAX, t, tref("m__"), tref("mx__"))));
-        lane.add(new LStmt.Let("alpha__", L.select(L.cmp(Expr.BinOp.EQ, tref("m__"), L.negInf(t)), zero(),
-                exp(L.bin(Expr.BinOp.SUB, tref("m__"), tref("m_new__"), t)))));
+        lane.addAll(newMaximum("m__"));
         lane.add(new LStmt.Assign("l__", L.bin(Expr.BinOp.MUL, tref("l__"), tref("alpha__"), t)));
         if (a.out().isPresent()) {
             String e = a.out().get().var().name();
-            lane.add(new LStmt.For(e, L.i32(0), ref("width__"), LStmt.LoopKind.SERIAL, List.of(
-                    new LStmt.Store("acc__row", ref(e), L.bin(Expr.BinOp.MUL, new LExpr.Load("acc__row", ref(e), t), tref("alpha__"), t)))));
+            lane.add(new LStmt.If(ref("rescale__", DType.BOOL), List.of(new LStmt.For(e, L.i32(0), ref("width__"), LStmt.LoopKind.SERIAL, List.of(
+                    new LStmt.Store("acc__row", ref(e), L.bin(Expr.BinOp.MUL, new LExpr.Load("acc__row", ref(e), t), tref("alpha__"), t))))),
+                    List.of()));
         }
         List<LStmt> accumulate = new ArrayList<>();
         accumulate.add(new LStmt.Let(key.name(), add(ref("j0__"), ref("c__"))));
         accumulate.add(new LStmt.Let("sp__", new LExpr.Load("s__row", ref("c__"), t)));
         accumulate.add(new LStmt.Let("p__", L.select(L.cmp(Expr.BinOp.EQ, tref("sp__"), L.negInf(t)), zero(),
-                exp(L.bin(Expr.BinOp.SUB, tref("sp__"), tref("m_new__"), t)))));
+                exp(L.bin(Expr.BinOp.SUB, tref("sp__"), tref("m_use__"), t)))));
         accumulate.add(new LStmt.Assign("l__", L.bin(Expr.BinOp.ADD, tref("l__"), tref("p__"), t)));
         a.out().ifPresent(o -> {
             LExpr w = tref("p__");
@@ -643,7 +663,7 @@ final class AttentionLowering {
                 ? List.of(new LStmt.If(new LExpr.Load("present__row", ref("c__"), DType.BOOL), accumulate, List.of()))
                 : accumulate;
         lane.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, guarded));
-        lane.add(new LStmt.Assign("m__", tref("m_new__")));
+        lane.add(new LStmt.Assign("m__", tref("m_use__")));
         block.add(new LStmt.Comment("each lane: its row's scores, running max, p = exp(s - m), l and acc"));
         block.add(new LStmt.If(ref("active__", DType.BOOL), lane, List.of()));
         block.add(new LStmt.Barrier());
