@@ -42,6 +42,26 @@ final class JavaBuffer implements Device.DeviceBuffer {
         return length;
     }
 
+    /** A recycled buffer whose old contents are still there: zero it before a kernel or a read sees it. */
+    private boolean stale;
+
+    void markStale() {
+        stale = true;
+    }
+
+    /** Zeroes the buffer if it is {@link #markStale stale}. */
+    void freshen() {
+        if (stale) {
+            zero();
+            stale = false;
+        }
+    }
+
+    /** The buffer was overwritten entirely (an upload): nothing stale is left. */
+    void overwritten() {
+        stale = false;
+    }
+
     /** Fills the buffer with zeros (0, false, +0.0). */
     void zero() {
         switch (array) {

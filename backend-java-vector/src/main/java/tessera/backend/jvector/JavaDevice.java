@@ -91,6 +91,10 @@ public final class JavaDevice implements Device {
 
     @Override
     public void prepare(Module module) throws DeviceException {
+        // Running the same module again (a benchmark, a training loop) must not pay for emitting it again.
+        if (module == lastModule || module.equals(lastModule)) {
+            return;
+        }
         JavaSource source;
         try {
             source = new JavaEmitter(options).emit(module);
@@ -120,7 +124,11 @@ public final class JavaDevice implements Device {
         }
         kernels.putAll(found);
         lastSource = source;
+        lastModule = module;
     }
+
+    /** The module prepared last; preparing it again does nothing. */
+    private Module lastModule;
 
     /** The source of the module prepared last, for messages and tests. */
     public String lastSource() {
@@ -151,7 +159,8 @@ public final class JavaDevice implements Device {
             JavaBuffer b = free == null ? null : free.poll();
             if (b != null) {
                 recycledBytes -= bytes(b);
-                b.zero();
+                // zeroed lazily: an upload overwrites it anyway, a kernel or a read zeroes it first
+                b.markStale();
                 return b;
             }
         }
@@ -162,7 +171,8 @@ public final class JavaDevice implements Device {
      * Keeps a released buffer for the next run that allocates one of the same type and size (up
      * to {@link #RECYCLE_BYTES} in all): a fresh multi-megabyte array costs the run its page
      * faults on first touch, which measured about a fifth of flash attention's time; a recycled
-     * one is zero-filled again, as a new one would be.
+     * one reads as zeros, as a new one would: it is zero-filled before a kernel or a read sees it,
+     * unless an upload overwrites it first.
      */
     @Override
     public void release(DeviceBuffer buffer) throws DeviceException {
@@ -175,6 +185,7 @@ public final class JavaDevice implements Device {
     }
 
     private static final long RECYCLE_BYTES = 512L << 20;
+    private static final boolean TIMING = Boolean.getBoolean("tessera.java.timing");
     private final Map<String, java.util.ArrayDeque<JavaBuffer>> recycled = new HashMap<>();
     private long recycledBytes;
 
@@ -193,11 +204,13 @@ public final class JavaDevice implements Device {
             throw new DeviceException("cannot write a " + src.shapeString() + " tensor into " + b);
         }
         MemorySegment.copy(src.data(), LAYOUTS.get(b.type()), 0, b.array(), 0, (int) b.elements());
+        b.overwritten();
     }
 
     @Override
     public Tensor read(DeviceBuffer src, long[] shape) throws DeviceException {
         JavaBuffer b = own(src);
+        b.freshen();
         Tensor t;
         try {
             t = Tensor.zeros(b.type(), shape);
@@ -237,7 +250,9 @@ public final class JavaDevice implements Device {
             args.add((int) grid[d]);
         }
         try {
+            long t0 = System.nanoTime();
             p.method().invokeWithArguments(args);
+            if (TIMING) System.err.printf("kernel %s: %.2f ms%n", kernel.name(), (System.nanoTime() - t0) / 1e6);
         } catch (Throwable e) {
             throw new DeviceException("kernel '" + kernel.name() + "': " + describe(original(e)), e);
         }
@@ -285,6 +300,7 @@ public final class JavaDevice implements Device {
             throw new DeviceException("kernel '" + k.name() + "': buffer '" + param.name() + "' is " + param.type().sourceName()
                     + " but the bound buffer is " + b);
         }
+        b.freshen();
         return b.array();
     }
 

@@ -90,8 +90,8 @@ final class AttentionLowering {
     /** Rows and keys per block on {@code target}. */
     static int[] tile(Target target) {
         boolean groups = target.lanesPerGroup() > 1;
-        return new int[] {groups ? target.lanesPerGroup() : Integer.getInteger("tessera.flash.rows", Math.max(1, target.flashRows())),
-                groups ? gpuKeyBlock(target) : Integer.getInteger("tessera.flash.cols", Math.max(1, target.flashCols()))};
+        return new int[] {groups ? target.lanesPerGroup() : Math.max(1, target.flashRows()),
+                groups ? gpuKeyBlock(target) : Math.max(1, target.flashCols())};
     }
 
     /** Keys per block on a GPU: K and V blocks of that many rows of {@link #GPU_MAX_HEAD_DIM} must fit in fast memory. */
