@@ -36,7 +36,7 @@ class FlashAttentionProperties {
     @BeforeContainer
     static void open() throws Device.DeviceException {
         DEVICES.put("loop-interp", Backends.open("loop-interp"));
-        if (!Boolean.getBoolean("tessera.skipJava")) DEVICES.put("java", Backends.open("java"));
+        DEVICES.put("java", Backends.open("java"));
         if (Backends.whyUnavailable("opencl").isEmpty()) DEVICES.put("opencl", Backends.open("opencl"));
         DEVICES.put("ptx-sim", Backends.open("ptx-sim"));
     }

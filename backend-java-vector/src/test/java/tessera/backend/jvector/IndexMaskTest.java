@@ -84,7 +84,7 @@ class IndexMaskTest {
         }
         if (JavaDevice.vectorModulePresent()) {
             assertThat(vector.lastSource()).contains("runs on vector lanes")
-                    .contains("FLOAT_SPECIES.indexInRange(0L, (long) (i - shift) - (c + 1))");
+                    .contains("FLOAT_SPECIES.indexInRange(0, Math.clamp((long) (i - shift) - (c + 1), -1, FLOAT_SPECIES.length()))");
         }
     }
 }

@@ -189,4 +189,23 @@ class JavaDeviceTest {
             }
         }
     }
+
+    /** A released buffer comes back for the next allocation of its size, and reads as zeros again. */
+    @Test
+    void releasedBuffersAreRecycledAndReadAsZeros() throws DeviceException {
+        DeviceBuffer a = device.allocate(DType.F32, 1000);
+        device.write(a, Tensor.fromDoubles(DType.F32, new long[] {1000}, java.util.stream.DoubleStream.generate(() -> 7).limit(1000).toArray()));
+        device.release(a);
+        DeviceBuffer b = device.allocate(DType.F32, 1000);
+        assertThat(b).isSameAs(a);
+        assertThat(device.read(b, new long[] {1000}).toDoubleArray()).containsOnly(0.0);
+        // an upload overwrites a recycled buffer entirely: what it holds afterwards is the upload
+        device.write(b, Tensor.fromDoubles(DType.F32, new long[] {1000}, java.util.stream.DoubleStream.generate(() -> 3).limit(1000).toArray()));
+        device.release(b);
+        DeviceBuffer c = device.allocate(DType.F32, 1000);
+        device.write(c, Tensor.fromDoubles(DType.F32, new long[] {1000}, java.util.stream.DoubleStream.generate(() -> 5).limit(1000).toArray()));
+        assertThat(device.read(c, new long[] {1000}).toDoubleArray()).containsOnly(5.0);
+        assertThat(device.allocate(DType.F32, 999)).isNotSameAs(c);
+        device.release(c);
+    }
 }
