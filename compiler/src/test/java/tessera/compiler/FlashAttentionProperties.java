@@ -168,7 +168,7 @@ class FlashAttentionProperties {
         assertThat(bad).as(what).isEmpty();
     }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void fusedAttentionAgreesWithTheReferenceAndTheGenericPath(@ForAll("cases") Case c) throws Device.DeviceException {
         Compilation.Kernel fused = compile(c.source(), true);
         Compilation.Kernel generic = compile(c.source(), false);

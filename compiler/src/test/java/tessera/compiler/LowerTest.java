@@ -83,7 +83,7 @@ class LowerTest {
                 "kernel o__blocks(", "empty__", "full__", "o__blocks[qb__] = count__",
                 "kernel o__flash(", "private q__tile", "private s__tile: f32[6144]",
                 "for (n__ = 0; n__ < o__blocks[qb__]; n__++)", "matmul s__tile{@0, 64, 1} = q__tile",
-                "if (full_block__)", "vectorized for (c__ = 0; c__ < cols__; c__++)", "exp(sp__ - m_new__)",
+                "if (full_block__)", "vectorized for (c__ = 0; c__ < cols__; c__++)", "exp(sp__ - m_use__)",
                 "matmul acc__tile", "o[", "lse[");
         // The score matrix never exists, and no launch of a generic statement kernel remains.
         assertThat(text).doesNotContain("temp   s:").doesNotContain("launch s (").doesNotContain("present__s");

@@ -308,7 +308,11 @@ final class AttentionLowering {
         b.add(new LStmt.Alloc("s__tile", t, L.i32((long) br * bc), LStmt.Space.PRIVATE));
         b.add(new LStmt.Alloc("m__row", t, L.i32(br), LStmt.Space.PRIVATE));
         b.add(new LStmt.Alloc("l__row", t, L.i32(br), LStmt.Space.PRIVATE));
-        if (a.max().isPresent()) b.add(new LStmt.Alloc("nan__row", t, L.i32(br), LStmt.Space.PRIVATE));
+        if (a.max().isPresent()) {
+            // The running maximum m is a lazy reference point; the max output needs the true maximum.
+            b.add(new LStmt.Alloc("nan__row", t, L.i32(br), LStmt.Space.PRIVATE));
+            b.add(new LStmt.Alloc("top__row", t, L.i32(br), LStmt.Space.PRIVATE));
+        }
         if (a.out().isPresent()) {
             b.add(new LStmt.Alloc("v__tile", t, mul(bcE, ref("pad__")), LStmt.Space.PRIVATE));
             b.add(new LStmt.Alloc("acc__tile", t, mul(L.i32(br), ref("pad__")), LStmt.Space.PRIVATE));
@@ -322,6 +326,7 @@ final class AttentionLowering {
         qrow.add(loop(dotVar.name(), ref("depth__"), List.of(), loadInto("q__tile", add(mul(ref("r__"), ref("depth__")), ref(dotVar.name())), a.q(), ex)));
         qrow.add(new LStmt.Store("m__row", ref("r__"), L.negInf(t)));
         qrow.add(new LStmt.Store("l__row", ref("r__"), zero()));
+        if (a.max().isPresent()) qrow.add(new LStmt.Store("top__row", ref("r__"), L.negInf(t)));
         a.sink().ifPresent(x -> {
             Block sb = new Block();
             ExprLowering.V sv = ex.lower(x, sb);
@@ -331,7 +336,10 @@ final class AttentionLowering {
             qrow.add(new LStmt.Store("m__row", ref("r__"), L.select(L.cmp(Expr.BinOp.EQ, s, s), s, L.negInf(t))));
             qrow.add(new LStmt.Store("l__row", ref("r__"), L.select(L.cmp(Expr.BinOp.EQ, s, L.negInf(t)), zero(),
                     exp(L.bin(Expr.BinOp.SUB, s, new LExpr.Load("m__row", ref("r__"), t), t)))));
-            if (a.max().isPresent()) qrow.add(new LStmt.Store("nan__row", ref("r__"), L.select(L.cmp(Expr.BinOp.EQ, s, s), zero(), one())));
+            if (a.max().isPresent()) {
+                qrow.add(new LStmt.Store("nan__row", ref("r__"), L.select(L.cmp(Expr.BinOp.EQ, s, s), zero(), one())));
+                qrow.add(new LStmt.Store("top__row", ref("r__"), L.select(L.cmp(Expr.BinOp.EQ, s, s), s, L.negInf(t))));
+            }
         });
         b.add(new LStmt.For("r__", L.i32(0), ref("rows__"), LStmt.LoopKind.SERIAL, qrow));
 
@@ -402,6 +410,7 @@ final class AttentionLowering {
         perRow.add(new LStmt.Store("m__row", ref("r__"), tref("m_use__")));
         if (a.max().isPresent()) {
             perRow.add(new LStmt.Store("nan__row", ref("r__"), L.bin(Expr.BinOp.ADD, new LExpr.Load("nan__row", ref("r__"), t), tref("nans__"), t)));
+            perRow.add(new LStmt.Store("top__row", ref("r__"), L.call(Expr.Builtin.MAX, t, new LExpr.Load("top__row", ref("r__"), t), tref("mx__"))));
         }
         if (a.out().isPresent()) {
             String e = a.out().get().var().name();
@@ -448,7 +457,8 @@ final class AttentionLowering {
         fin.add(new LStmt.Let("m__", new LExpr.Load("m__row", ref("r__"), t)));
         fin.add(new LStmt.Let("l__", new LExpr.Load("l__row", ref("r__"), t)));
         finalRow(fin, "acc__tile", add(mul(ref("r__"), ref("pad__")), a.out().map(o -> ref(o.var().name())).orElse(L.i32(0))),
-                a.max().isPresent() ? new LExpr.Load("nan__row", ref("r__"), t) : null);
+                a.max().isPresent() ? new LExpr.Load("nan__row", ref("r__"), t) : null,
+                a.max().isPresent() ? new LExpr.Load("top__row", ref("r__"), t) : null);
         b.add(new LStmt.For("r__", L.i32(0), ref("rows__"), LStmt.LoopKind.SERIAL, fin));
         lowering.emitKernel(lowering.kernelName(base + "__flash"), grid, Optional.empty(), b.done());
     }
@@ -516,7 +526,7 @@ final class AttentionLowering {
     static final double RESCALE_MARGIN = 8;
 
     /** Writes one row's outputs from m__, l__ and the accumulator (at {@code accAt} for value index e). */
-    private void finalRow(List<LStmt> fin, String acc, LExpr accAt, LExpr nans) {
+    private void finalRow(List<LStmt> fin, String acc, LExpr accAt, LExpr nans, LExpr top) {
         List<LExpr> rowIdx = new ArrayList<>();
         for (IndexVar v : a.rows()) rowIdx.add(ref(v.name()));
         LExpr m = tref("m__");
@@ -537,7 +547,7 @@ final class AttentionLowering {
                     L.cast(L.select(infinite, m, L.bin(Expr.BinOp.ADD, m, L.call(Expr.Builtin.LOG, t, l), t)), L.compute(lowering.dtype(name)))));
         });
         a.max().ifPresent(name -> fin.add(new LStmt.Store(name, L.flat(rowIdx, lowering.shape(name)),
-                L.cast(L.select(L.cmp(Expr.BinOp.GT, nans, zero()), new LExpr.Const(Double.NaN, t), m), L.compute(lowering.dtype(name))))));
+                L.cast(L.select(L.cmp(Expr.BinOp.GT, nans, zero()), new LExpr.Const(Double.NaN, t), top), L.compute(lowering.dtype(name))))));
     }
 
     // ------------------------------------------------------------------ groups of lanes (GPU)
@@ -575,7 +585,10 @@ final class AttentionLowering {
         if (a.mask().isPresent()) b.add(new LStmt.Alloc("present__row", DType.BOOL, bcE, LStmt.Space.PRIVATE));
         b.add(new LStmt.Var("m__", t, L.negInf(t)));
         b.add(new LStmt.Var("l__", t, zero()));
-        if (a.max().isPresent()) b.add(new LStmt.Var("nan__", t, zero()));
+        if (a.max().isPresent()) {
+            b.add(new LStmt.Var("nan__", t, zero()));
+            b.add(new LStmt.Var("top__", t, L.negInf(t)));
+        }
         List<LStmt> init = new ArrayList<>();
         init.add(loop(dotVar.name(), ref("depth__"), List.of(), loadInto("q__row", ref(dotVar.name()), a.q(), ex)));
         a.sink().ifPresent(x -> {
@@ -586,7 +599,10 @@ final class AttentionLowering {
             LExpr s = tref("sink__");
             init.add(new LStmt.Assign("m__", L.select(L.cmp(Expr.BinOp.EQ, s, s), s, L.negInf(t))));
             init.add(new LStmt.Assign("l__", L.select(L.cmp(Expr.BinOp.EQ, s, L.negInf(t)), zero(), exp(L.bin(Expr.BinOp.SUB, s, tref("m__"), t)))));
-            if (a.max().isPresent()) init.add(new LStmt.Assign("nan__", L.select(L.cmp(Expr.BinOp.EQ, s, s), zero(), one())));
+            if (a.max().isPresent()) {
+                init.add(new LStmt.Assign("nan__", L.select(L.cmp(Expr.BinOp.EQ, s, s), zero(), one())));
+                init.add(new LStmt.Assign("top__", L.select(L.cmp(Expr.BinOp.EQ, s, s), s, L.negInf(t))));
+            }
         });
         b.add(new LStmt.If(ref("active__", DType.BOOL), init, List.of()));
 
@@ -664,6 +680,7 @@ final class AttentionLowering {
                 : accumulate;
         lane.add(new LStmt.For("c__", L.i32(0), ref("cols__"), LStmt.LoopKind.SERIAL, guarded));
         lane.add(new LStmt.Assign("m__", tref("m_use__")));
+        if (a.max().isPresent()) lane.add(new LStmt.Assign("top__", L.call(Expr.Builtin.MAX, t, tref("top__"), tref("mx__"))));
         block.add(new LStmt.Comment("each lane: its row's scores, running max, p = exp(s - m), l and acc"));
         block.add(new LStmt.If(ref("active__", DType.BOOL), lane, List.of()));
         block.add(new LStmt.Barrier());
@@ -671,7 +688,8 @@ final class AttentionLowering {
         overKeyBlocks(block).forEach(b::add);
 
         List<LStmt> fin = new ArrayList<>();
-        finalRow(fin, "acc__row", a.out().map(o -> ref(o.var().name())).orElse(L.i32(0)), a.max().isPresent() ? tref("nan__") : null);
+        finalRow(fin, "acc__row", a.out().map(o -> ref(o.var().name())).orElse(L.i32(0)), a.max().isPresent() ? tref("nan__") : null,
+                a.max().isPresent() ? tref("top__") : null);
         b.add(new LStmt.Comment("o = acc / l, lse = m + log l, max"));
         b.add(new LStmt.If(ref("active__", DType.BOOL), fin, List.of()));
         lowering.emitKernel(lowering.kernelName(base + "__flash"), grid, Optional.of(new Kernel.Group("lane__", br)), b.done());
