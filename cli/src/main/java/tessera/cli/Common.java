@@ -41,4 +41,26 @@ final class Common {
             return out;
         }
     }
+
+    /** {@code --param NAME=VALUE} values: numbers, {@code true} (1) or {@code false} (0). */
+    static Map<String, Double> params(List<String> params, CommandLine cl) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String s : params) {
+            String[] kv = s.split("=", 2);
+            if (kv.length != 2 || kv[0].isBlank()) throw new CommandLine.ParameterException(cl, "--param expects NAME=VALUE, got '" + s + "'");
+            String v = kv[1].trim();
+            double value;
+            if (v.equals("true")) value = 1;
+            else if (v.equals("false")) value = 0;
+            else {
+                try {
+                    value = Double.parseDouble(v);
+                } catch (NumberFormatException e) {
+                    throw new CommandLine.ParameterException(cl, "--param " + kv[0] + ": '" + v + "' is not a number, true or false");
+                }
+            }
+            out.put(kv[0].trim(), value);
+        }
+        return out;
+    }
 }

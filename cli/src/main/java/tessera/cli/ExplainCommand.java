@@ -2,6 +2,7 @@ package tessera.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -40,6 +41,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     Common.Dims dims;
 
+    @Option(names = "--param", paramLabel = "NAME=VALUE",
+            description = "A scalar parameter for the block summary of fused attention, e.g. --param causal=true (repeatable; defaults otherwise).")
+    List<String> params = List.of();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -66,7 +71,8 @@ final class ExplainCommand implements Callable<Integer> {
             for (tessera.ir.tensor.Stmt st : k.program().body()) {
                 if (!(st instanceof tessera.ir.tensor.Stmt.Attention a) || pass.isPresent() && !pass.get().equals("flash-fusion")) continue;
                 int[] tile = tessera.passes.Lower.attentionTile(Backends.target(target));
-                out.println("// flash: " + a.scores() + " is never stored; " + tessera.compiler.BlockSummary.describe(k.program(), a, tile[0], tile[1])
+                out.println("// flash: " + a.scores() + " is never stored; " + tessera.compiler.BlockSummary.describe(k.program(), a, tile[0], tile[1],
+                        Common.params(params, spec.commandLine()))
                         + " on " + target);
                 out.println();
             }

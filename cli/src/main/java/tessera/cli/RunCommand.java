@@ -247,24 +247,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Map<String, Double> parseParams(CommandLine cl) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        for (String s : params) {
-            String[] kv = s.split("=", 2);
-            if (kv.length != 2 || kv[0].isBlank()) throw new CommandLine.ParameterException(cl, "--param expects NAME=VALUE, got '" + s + "'");
-            String v = kv[1].trim();
-            double value;
-            if (v.equals("true")) value = 1;
-            else if (v.equals("false")) value = 0;
-            else {
-                try {
-                    value = Double.parseDouble(v);
-                } catch (NumberFormatException e) {
-                    throw new CommandLine.ParameterException(cl, "--param " + kv[0] + ": '" + v + "' is not a number, true or false");
-                }
-            }
-            out.put(kv[0].trim(), value);
-        }
-        return out;
+        return Common.params(params, cl);
     }
 
     private void summary(PrintWriter o, Program p, Map<String, Long> dims, Map<String, Tensor> outputs, Timed run) {

@@ -235,6 +235,11 @@ class MainTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("after flash-fusion", "// flash: s is never stored; blocks of 96 i x 64 j", "after lower for java",
                 "after map-to-target for java", "vectorized for (c__ = 0; c__ < cols__; c__++)", "kernel o__flash(");
+        Run causal = tessera("explain", STDLIB.resolve("flash_attention.tsr").toString(), "--pass", "flash-fusion",
+                "--dim", "N=2048", "--dim", "M=2048", "--param", "causal=true");
+        // 22 row blocks of 96 by 32 key blocks of 64: the lower triangle is visited, the diagonal masked.
+        assertThat(causal.out()).contains("704 blocks: 320 empty (skipped), 341 full (no mask), 43 partial (masked)",
+                "BlockSparsity decides 661 of them");
         Run generic = tessera("explain", STDLIB.resolve("flash_attention.tsr").toString(), "--target", "java", "--no-fusion");
         assertThat(generic.out()).contains("vectorized for (d = 0; d < D; d++)", "kernel o__softmax(").doesNotContain("after flash-fusion");
     }

@@ -28,8 +28,13 @@ import tessera.runtime.Tensor;
 public final class BlockSummary {
     private BlockSummary() {}
 
-    /** One line (or a few) for {@code a} with blocks of {@code br x bc}. */
+    /** One line for {@code a} with blocks of {@code br x bc}, scalar parameters at their defaults. */
     public static String describe(Program p, Stmt.Attention a, int br, int bc) {
+        return describe(p, a, br, bc, Map.of());
+    }
+
+    /** One line for {@code a} with blocks of {@code br x bc}; {@code scalars} override parameters' defaults. */
+    public static String describe(Program p, Stmt.Attention a, int br, int bc, Map<String, Double> scalars) {
         String head = "blocks of " + br + " " + a.row().name() + " x " + bc + " " + a.key().name() + ": ";
         if (a.mask().isEmpty()) return head + "no mask, every block is full (none is masked, none skipped)";
         Set<String> tensors = new TreeSet<>();
@@ -52,13 +57,13 @@ public final class BlockSummary {
         }
         if (!missing.isEmpty()) return head + "fix " + String.join(", ", missing.stream().map(n -> "--dim " + n + "=...").toList()) + " to count them";
         try {
-            return head + count(p, a, br, bc);
+            return head + count(p, a, br, bc, scalars);
         } catch (RuntimeException e) {
             return head + "not counted (" + e.getMessage() + ")";
         }
     }
 
-    private static String count(Program p, Stmt.Attention a, int br, int bc) {
+    private static String count(Program p, Stmt.Attention a, int br, int bc, Map<String, Double> scalars) {
         Expr rows = a.row().extent();
         Expr keys = a.key().extent();
         Expr qb = new Expr.Index("qb__");
@@ -93,7 +98,11 @@ public final class BlockSummary {
         Program q = new Program(p.name() + "__blocks", dims,
                 List.of(new Program.TensorDecl("blocks__", Program.Role.OUTPUT, DType.I32, List.of(nqb, nkb), SourceSpan.NONE)),
                 p.scalars(), List.of(), body, List.of(), SourceSpan.NONE);
-        Interpreter.Outcome out = Interpreter.run(q, Map.of(), Map.of());
+        Map<String, Double> known = new java.util.HashMap<>();
+        scalars.forEach((name, v) -> {
+            if (p.scalars().stream().anyMatch(sp -> sp.name().equals(name))) known.put(name, v);
+        });
+        Interpreter.Outcome out = Interpreter.run(q, Map.of(), known);
         if (out instanceof Interpreter.Outcome.Failed f) throw new IllegalStateException(f.error().message());
         Tensor t = ((Interpreter.Outcome.Ok) out).outputs().get("blocks__");
         long[] n = new long[3];
@@ -106,7 +115,7 @@ public final class BlockSummary {
         long total = t.size();
         return total + " blocks: " + n[0] + " empty (skipped), " + n[1] + " full (no mask), " + n[2] + " partial (masked)"
                 + (a.blocks().isPresent() ? "; BlockSparsity decides " + decidedCount + " of them without looking at elements" : "")
-                + " (scalar parameters at their defaults)";
+                + (scalars.isEmpty() ? " (scalar parameters at their defaults)" : " (with " + scalars + ", other parameters at their defaults)");
     }
 
     private static boolean readsNothing(Expr e) {
