@@ -79,7 +79,7 @@ public final class FuseElementwise implements Pass {
                 if (prod == null) yield new Expr.Read(r.tensor(), idx, r.type());
                 Map<String, Expr> binding = new HashMap<>();
                 for (int k = 0; k < idx.size(); k++) binding.put(prod.vars().get(k).name(), idx.get(k));
-                yield convert(bind(prod.value(), binding), r.type());
+                yield convert(tessera.ir.tensor.Substitution.indices(prod.value(), binding), r.type());
             }
             case Expr.Unary u -> new Expr.Unary(u.op(), sub(u.x(), fused), u.type());
             case Expr.Binary b -> new Expr.Binary(b.op(), sub(b.a(), fused), sub(b.b(), fused), b.type());
@@ -99,19 +99,5 @@ public final class FuseElementwise implements Pass {
         return e;
     }
 
-    private static Expr bind(Expr e, Map<String, Expr> binding) {
-        return switch (e) {
-            case Expr.Const c -> c;
-            case Expr.Scalar s -> s;
-            case Expr.Index i -> binding.getOrDefault(i.name(), i);
-            case Expr.Read r -> new Expr.Read(r.tensor(), r.indices().stream().map(x -> bind(x, binding)).toList(), r.type());
-            case Expr.Unary u -> new Expr.Unary(u.op(), bind(u.x(), binding), u.type());
-            case Expr.Binary b -> new Expr.Binary(b.op(), bind(b.a(), binding), bind(b.b(), binding), b.type());
-            case Expr.Select s -> new Expr.Select(bind(s.cond(), binding), bind(s.a(), binding), bind(s.b(), binding), s.type());
-            case Expr.Call c -> new Expr.Call(c.fn(), c.args().stream().map(x -> bind(x, binding)).toList(), c.type());
-            case Expr.Reduce r -> throw new IllegalStateException("not elementwise");
-            case Expr.Softmax s -> throw new IllegalStateException("not elementwise");
-        };
-    }
 
 }

@@ -270,10 +270,11 @@ final class AttentionLowering {
                 LStmt.LoopKind.SERIAL, inner));
     }
 
-    // ------------------------------------------------------------------ one lane per group (CPU)
-
-    private void cpu() {
-        ExprLowering ex = new ExprLowering(lowering);
+    /**
+     * The flash kernel's grid, (outer variables..., row block {@code qb__}), with every index the
+     * node's expressions use bound in {@code ex} to the local of the same name.
+     */
+    private List<Kernel.GridDim> flashGrid(ExprLowering ex) {
         List<Kernel.GridDim> grid = new ArrayList<>();
         for (IndexVar v : outer) {
             grid.add(new Kernel.GridDim(v.name(), i32(lowering.hostExpr(v.extent()))));
@@ -284,6 +285,14 @@ final class AttentionLowering {
         ex.bind(key.name(), ref(key.name()), key.extent());
         ex.bind(dotVar.name(), ref(dotVar.name()), dotVar.extent());
         a.out().ifPresent(o -> ex.bind(o.var().name(), ref(o.var().name()), o.var().extent()));
+        return grid;
+    }
+
+    // ------------------------------------------------------------------ one lane per group (CPU)
+
+    private void cpu() {
+        ExprLowering ex = new ExprLowering(lowering);
+        List<Kernel.GridDim> grid = flashGrid(ex);
 
         Block b = new Block();
         b.add(new LStmt.Comment(lowering.describe(a) + " — lower: flash attention, " + br + " rows x " + bc
@@ -557,16 +566,7 @@ final class AttentionLowering {
                 "the fused attention of '" + base + "' on " + target.name() + " holds head dims up to " + GPU_MAX_HEAD_DIM
                         + " (" + dotVar.name() + " and " + a.out().map(o -> o.var().name()).orElse("the value dim") + ")");
         ExprLowering ex = new ExprLowering(lowering);
-        List<Kernel.GridDim> grid = new ArrayList<>();
-        for (IndexVar v : outer) {
-            grid.add(new Kernel.GridDim(v.name(), i32(lowering.hostExpr(v.extent()))));
-            ex.bind(v.name(), L.ref(v.name(), DType.I32), v.extent());
-        }
-        grid.add(new Kernel.GridDim("qb__", rowBlocks()));
-        ex.bind(row.name(), ref(row.name()), row.extent());
-        ex.bind(key.name(), ref(key.name()), key.extent());
-        ex.bind(dotVar.name(), ref(dotVar.name()), dotVar.extent());
-        a.out().ifPresent(o -> ex.bind(o.var().name(), ref(o.var().name()), o.var().extent()));
+        List<Kernel.GridDim> grid = flashGrid(ex);
         int hd = GPU_MAX_HEAD_DIM;
         LExpr bcE = L.i32(bc);
 
