@@ -86,6 +86,25 @@ public final class Tensor {
     }
 
     /**
+     * As {@link #zeros}, with the data in a Java array (a heap segment) when it fits one: no
+     * native allocation, whose fresh pages each cost a fault on first touch. For tensors made
+     * and dropped often, such as a device's outputs run after run.
+     */
+    public static Tensor zerosOnHeap(DType dtype, long... shape) {
+        Objects.requireNonNull(dtype, "dtype");
+        long[] dims = shape.clone();
+        long count = elementCount(dims);
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(count, (long) dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("tensor too large: " + shapeString(dtype, dims), e);
+        }
+        if (bytes > Integer.MAX_VALUE - 16) return zeros(dtype, shape);
+        return new Tensor(dtype, dims, count, MemorySegment.ofArray(new byte[(int) bytes]));
+    }
+
+    /**
      * Creates a tensor from row-major {@code double} values, converting each as
      * {@link #setDouble(long, double)} does.
      *

@@ -185,4 +185,18 @@ class TensorTest {
         Tensor h = Tensor.fromInts(DType.F16, new long[] {2}, new long[] {2049, 2051});
         assertThat(h.toDoubleArray()).containsExactly(2048, 2052);
     }
+
+    @org.junit.jupiter.api.Test
+    void heapTensorsBehaveAsNativeOnes() {
+        Tensor h = Tensor.zerosOnHeap(DType.F32, 2, 3);
+        Tensor n = Tensor.zeros(DType.F32, 2, 3);
+        org.assertj.core.api.Assertions.assertThat(h.data().isNative()).isFalse();
+        for (int k = 0; k < 6; k++) {
+            h.setDouble(k, k * 1.5 - 2);
+            n.setDouble(k, k * 1.5 - 2);
+        }
+        org.assertj.core.api.Assertions.assertThat(h.toDoubleArray()).containsExactly(n.toDoubleArray());
+        org.assertj.core.api.Assertions.assertThat(h.shape()).containsExactly(2, 3);
+        org.assertj.core.api.Assertions.assertThat(Tensor.zerosOnHeap(DType.I64, 4).toDoubleArray()).containsOnly(0.0);
+    }
 }

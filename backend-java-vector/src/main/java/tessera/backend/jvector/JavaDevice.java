@@ -213,7 +213,7 @@ public final class JavaDevice implements Device {
         b.freshen();
         Tensor t;
         try {
-            t = Tensor.zeros(b.type(), shape);
+            t = Tensor.zerosOnHeap(b.type(), shape);
         } catch (IllegalArgumentException e) {
             throw new DeviceException("cannot read " + b + " as shape " + Arrays.toString(shape) + ": " + e.getMessage(), e);
         }
