@@ -73,6 +73,26 @@ class FusedPlanTest {
         }
     }
 
+    /** On GPU targets a lane holds its row's q and accumulator: head dims beyond the limit stop the run with a message. */
+    @Test
+    void gpuShapeSaysWhichHeadDimsItHolds() throws Exception {
+        Compilation c = Tessera.compile(STDLIB.resolve("flash_attention.tsr"), CompileOptions.defaults());
+        Compilation.Kernel k = c.kernels().getFirst();
+        Module m = Tessera.lower(k.program(), Backends.target("opencl")).module().orElseThrow();
+        Map<String, Long> dims = Map.of("B", 1L, "H", 1L, "KH", 1L, "N", 2L, "M", 2L, "D", 129L, "E", 4L);
+        Map<String, tessera.runtime.Tensor> in = RandomInputs.make(k.program(), dims, Map.of(), Map.of(), 1).tensors();
+        tessera.ir.tensor.Interpreter.Outcome out = tessera.ir.loop.PlanRunner.run(m, new tessera.ir.loop.LoopInterpreter(), in, Map.of());
+        assertThat(out).isInstanceOf(tessera.ir.tensor.Interpreter.Outcome.Failed.class);
+        assertThat(((tessera.ir.tensor.Interpreter.Outcome.Failed) out).error().message())
+                .contains("the fused attention of 'o' on opencl holds head dims up to 128 (d and e)");
+        // The same module runs at D = 128.
+        Map<String, Long> ok = new java.util.HashMap<>(dims);
+        ok.put("D", 128L);
+        Map<String, tessera.runtime.Tensor> in2 = RandomInputs.make(k.program(), ok, Map.of(), Map.of(), 1).tensors();
+        assertThat(tessera.ir.loop.PlanRunner.run(m, new tessera.ir.loop.LoopInterpreter(), in2, Map.of()))
+                .isInstanceOf(tessera.ir.tensor.Interpreter.Outcome.Ok.class);
+    }
+
     /** The check would catch the score matrix: without fusion, flash attention's plan has it. */
     @Test
     void theGenericPathHasTheScoreMatrix() throws Exception {
