@@ -84,7 +84,7 @@ class FusedPlanTest {
         tessera.ir.tensor.Interpreter.Outcome out = tessera.ir.loop.PlanRunner.run(m, new tessera.ir.loop.LoopInterpreter(), in, Map.of());
         assertThat(out).isInstanceOf(tessera.ir.tensor.Interpreter.Outcome.Failed.class);
         assertThat(((tessera.ir.tensor.Interpreter.Outcome.Failed) out).error().message())
-                .contains("the fused attention of 'o' on opencl holds head dims up to 128 (d and e)");
+                .contains("head dims d and e at most 128: the fused attention of 'o' on opencl keeps a row's q and accumulator in one lane");
         // The same module runs at D = 128.
         Map<String, Long> ok = new java.util.HashMap<>(dims);
         ok.put("D", 128L);

@@ -562,9 +562,10 @@ final class AttentionLowering {
     // ------------------------------------------------------------------ groups of lanes (GPU)
 
     private void gpu() {
+        String value = a.out().map(o -> o.var().name()).orElse("the value dim");
         lowering.addCheck(L.and(L.cmp(Expr.BinOp.LE, depth, L.i32(GPU_MAX_HEAD_DIM)), L.cmp(Expr.BinOp.LE, width, L.i32(GPU_MAX_HEAD_DIM))),
-                "the fused attention of '" + base + "' on " + target.name() + " holds head dims up to " + GPU_MAX_HEAD_DIM
-                        + " (" + dotVar.name() + " and " + a.out().map(o -> o.var().name()).orElse("the value dim") + ")");
+                "head dims " + dotVar.name() + " and " + value + " at most " + GPU_MAX_HEAD_DIM + ": the fused attention of '" + base
+                        + "' on " + target.name() + " keeps a row's q and accumulator in one lane (compile with --no-fusion for larger ones)");
         ExprLowering ex = new ExprLowering(lowering);
         List<Kernel.GridDim> grid = flashGrid(ex);
         int hd = GPU_MAX_HEAD_DIM;
