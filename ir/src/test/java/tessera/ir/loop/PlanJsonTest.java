@@ -15,7 +15,20 @@ import tessera.runtime.Tensor;
 class PlanJsonTest {
     /** What {@link PlanJson#read} gives back: the module with every kernel body empty. */
     private static Module signaturesOnly(Module m) {
-        return new Module(m.name(), m.kernels().stream().map(k -> new Kernel(k.name(), k.params(), k.grid(), List.of(), k.origin())).toList(), m.plan());
+        return new Module(m.name(), m.kernels().stream().map(k -> new Kernel(k.name(), k.params(), k.grid(), k.group(), List.of(), k.origin())).toList(), m.plan());
+    }
+
+    /** A group kernel's group (its variable and size) is part of its signature: launchers need it. */
+    @Test void groupKernelsKeepTheirGroup() throws Exception {
+        Module m = Modules.matvec();
+        Kernel k = m.kernels().getFirst();
+        Module grouped = new Module(m.name(), List.of(new Kernel(k.name(), k.params(), k.grid(), java.util.Optional.of(new Kernel.Group("lane", 64)),
+                k.body(), k.origin())), m.plan());
+        String json = PlanJson.write(grouped);
+        assertThat(json).contains("\"group\"", "\"size\": 64");
+        Module back = PlanJson.read(json);
+        assertThat(back.kernels().getFirst().group()).contains(new Kernel.Group("lane", 64));
+        assertThat(back).isEqualTo(signaturesOnly(grouped));
     }
 
     @Test void everySharedModuleRoundTrips() throws Exception {
