@@ -78,7 +78,8 @@ class FlashAttentionProperties {
         String score = SCORES.get(r.nextInt(SCORES.size())).replace("DOT", "sum[d](q[b, h, i, d] * k[b, h / g, j, d])");
         String mask = MASKS.get(r.nextInt(MASKS.size()));
         String factor = FACTORS.get(r.nextInt(FACTORS.size()));
-        boolean lse = r.nextBoolean();
+        boolean withOut = r.nextInt(8) != 0;
+        boolean lse = r.nextBoolean() || !withOut;
         boolean max = r.nextInt(3) == 0;
         String all = score + " " + mask + " " + factor;
         List<String> params = new ArrayList<>(List.of("q: f32[B, H, N, D]", "k: f32[B, KH, M, D]", "v: f32[B, KH, M, E]"));
@@ -88,7 +89,8 @@ class FlashAttentionProperties {
         if (all.contains("kv_len[")) params.add("kv_len: i32[B]");
         if (all.contains("global[")) params.add("global: bool[M]");
         params.addAll(List.of("p_drop: f32 = 0.25", "seed: i64 = 3", "w: i32 = 5", "blk: i32 = 8", "cap: f32 = 2.5"));
-        List<String> outs = new ArrayList<>(List.of("o: f32[B, H, N, E]"));
+        List<String> outs = new ArrayList<>();
+        if (withOut) outs.add("o: f32[B, H, N, E]");
         if (lse) outs.add("lse: f32[B, H, N]");
         if (max) outs.add("mx: f32[B, H, N]");
         StringBuilder b = new StringBuilder("kernel attn(\n    ").append(String.join(",\n    ", params)).append("\n) -> (")
@@ -97,7 +99,8 @@ class FlashAttentionProperties {
                 .append("    s[b, h, i, j] = ").append(score).append(mask.isEmpty() ? "" : "\n        if " + mask).append(";\n");
         if (lse) b.append("    lse[b, h, i] = logsumexp[j](s[b, h, i, j]);\n");
         if (max) b.append("    mx[b, h, i] = max[j](s[b, h, i, j]);\n");
-        b.append("    o[b, h, i, e] = sum[j](softmax[j](s[b, h, i, j])").append(factor).append(" * v[b, h / g, j, e]);\n}\n");
+        if (withOut) b.append("    o[b, h, i, e] = sum[j](softmax[j](s[b, h, i, j])").append(factor).append(" * v[b, h / g, j, e]);\n");
+        b.append("}\n");
         return b.toString();
     }
 

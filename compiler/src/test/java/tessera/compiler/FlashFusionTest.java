@@ -102,6 +102,22 @@ class FlashFusionTest {
     }
 
     @Test
+    void rowStatisticsAloneFuseToo() {
+        Program p = fused("""
+                kernel f(q: f32[B, N, D], k: f32[B, M, D]) -> (lse: f32[B, N], mx: f32[B, N]) {
+                    s[b, i, j] = sum[d](q[b, i, d] * k[b, j, d]) * 0.5 if j <= i;
+                    lse[b, i] = logsumexp[j](s[b, i, j]);
+                    mx[b, i] = max[j](s[b, i, j]);
+                }
+                """);
+        Stmt.Attention a = attentions(p).getFirst();
+        assertThat(a.out()).isEmpty();
+        assertThat(a.lse()).contains("lse");
+        assertThat(a.max()).contains("mx");
+        assertThat(Printer.print(p)).doesNotContain("temp   s");
+    }
+
+    @Test
     void leavesAloneWhatItCannotFuse() {
         // The score matrix is an output.
         assertThat(attentions(fused("""

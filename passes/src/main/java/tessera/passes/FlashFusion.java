@@ -25,7 +25,7 @@ import tessera.runtime.DType;
  *   lse[rows...]  = logsumexp[j](s[rows..., j])                          (optional)
  *   mx[rows...]   = max[j](s[rows..., j])                                (optional)
  * </pre>
- * with at least one of the three consumers, {@code s} a temporary read by nothing else, every part
+ * with at least one of the three consumers (row statistics alone fuse too), {@code s} a temporary read by nothing else, every part
  * reading only tensors that are total (inputs, or tensors defined everywhere from total ones), and
  * nothing between the consumers reading or writing their outputs. The score may be anything of the
  * indices (scale, bias tensors, ALiBi, soft-capping); the mask any predicate. An extra-logit sink is
@@ -123,7 +123,7 @@ public final class FlashFusion implements Pass {
         long outs = uses.stream().filter(u -> u instanceof OutUse).count();
         long lses = uses.stream().filter(u -> u instanceof RowUse r && r.op() == Expr.ReduceOp.LOGSUMEXP).count();
         long maxes = uses.stream().filter(u -> u instanceof RowUse r && r.op() == Expr.ReduceOp.MAX).count();
-        if (uses.isEmpty() || outs > 1 || lses > 1 || maxes > 1 || outs == 0) return Optional.empty();
+        if (uses.isEmpty() || outs > 1 || lses > 1 || maxes > 1) return Optional.empty();
         int first = uses.getFirst().index();
         int last = uses.getLast().index();
         Set<String> written = new HashSet<>();
