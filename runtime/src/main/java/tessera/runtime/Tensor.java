@@ -75,14 +75,16 @@ public final class Tensor {
         Objects.requireNonNull(shape, "shape");
         long[] dims = shape.clone();
         long count = elementCount(dims);
-        long bytes;
+        MemorySegment segment = Arena.ofAuto().allocate(byteCount(dtype, dims, count), dtype.byteSize());
+        return new Tensor(dtype, dims, count, segment);
+    }
+
+    private static long byteCount(DType dtype, long[] dims, long count) {
         try {
-            bytes = Math.multiplyExact(count, (long) dtype.byteSize());
+            return Math.multiplyExact(count, (long) dtype.byteSize());
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("tensor too large: " + shapeString(dtype, dims), e);
         }
-        MemorySegment segment = Arena.ofAuto().allocate(bytes, dtype.byteSize());
-        return new Tensor(dtype, dims, count, segment);
     }
 
     /**
@@ -94,12 +96,7 @@ public final class Tensor {
         Objects.requireNonNull(dtype, "dtype");
         long[] dims = shape.clone();
         long count = elementCount(dims);
-        long bytes;
-        try {
-            bytes = Math.multiplyExact(count, (long) dtype.byteSize());
-        } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("tensor too large: " + shapeString(dtype, dims), e);
-        }
+        long bytes = byteCount(dtype, dims, count);
         if (bytes > Integer.MAX_VALUE - 16) return zeros(dtype, shape);
         return new Tensor(dtype, dims, count, MemorySegment.ofArray(new byte[(int) bytes]));
     }
