@@ -119,11 +119,7 @@ public final class BlockSummary {
     }
 
     private static boolean readsNothing(Expr e) {
-        boolean[] ok = {true};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Read || x instanceof Expr.Index) ok[0] = false;
-        });
-        return ok[0];
+        return !ExprWalker.any(e, x -> x instanceof Expr.Read || x instanceof Expr.Index);
     }
 
     private static Expr add(Expr a, Expr b) {

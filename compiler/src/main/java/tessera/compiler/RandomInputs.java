@@ -210,10 +210,6 @@ public final class RandomInputs {
     }
 
     private static boolean readsTensor(Expr e, String tensor) {
-        boolean[] found = {false};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Read r && r.tensor().equals(tensor)) found[0] = true;
-        });
-        return found[0];
+        return ExprWalker.reads(e, tensor);
     }
 }

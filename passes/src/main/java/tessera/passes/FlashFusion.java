@@ -281,35 +281,19 @@ public final class FlashFusion implements Pass {
     }
 
     private static boolean readsOnly(Expr e, Set<String> total) {
-        boolean[] ok = {true};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Read r && !total.contains(r.tensor())) ok[0] = false;
-        });
-        return ok[0];
+        return !ExprWalker.any(e, x -> x instanceof Expr.Read r && !total.contains(r.tensor()));
     }
 
     private static boolean hasSoftmax(Expr e) {
-        boolean[] found = {false};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Softmax) found[0] = true;
-        });
-        return found[0];
+        return ExprWalker.any(e, x -> x instanceof Expr.Softmax);
     }
 
     private static boolean hasReduceOrSoftmax(Expr e) {
-        boolean[] found = {false};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Softmax || x instanceof Expr.Reduce) found[0] = true;
-        });
-        return found[0];
+        return ExprWalker.any(e, x -> x instanceof Expr.Softmax || x instanceof Expr.Reduce);
     }
 
     private static boolean readsTensor(Expr e, String tensor) {
-        boolean[] found = {false};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Read r && r.tensor().equals(tensor)) found[0] = true;
-        });
-        return found[0];
+        return ExprWalker.reads(e, tensor);
     }
 
     private static boolean readsTensor(Stmt s, String tensor) {

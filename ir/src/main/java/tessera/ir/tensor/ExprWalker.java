@@ -6,6 +6,20 @@ import java.util.function.Consumer;
 public final class ExprWalker {
     private ExprWalker() {}
 
+    /** Whether {@code test} holds for e or any sub-expression, in {@link #walk}'s order. */
+    public static boolean any(Expr e, java.util.function.Predicate<Expr> test) {
+        boolean[] found = {false};
+        walk(e, x -> {
+            if (!found[0] && test.test(x)) found[0] = true;
+        });
+        return found[0];
+    }
+
+    /** Whether e reads {@code tensor} anywhere. */
+    public static boolean reads(Expr e, String tensor) {
+        return any(e, x -> x instanceof Expr.Read r && r.tensor().equals(tensor));
+    }
+
     /** Calls {@code f} on e and every sub-expression (extents of bound variables excluded). */
     public static void walk(Expr e, Consumer<Expr> f) {
         f.accept(e);

@@ -170,13 +170,13 @@ public final class Verifier {
             DType t = type(x, c, rows, null);
             if (t != null && !Types.isNumber(t)) problems.add(c.where() + ": a " + t.sourceName() + " sink");
         });
-        if (!contains(a.score(), a.dot())) problems.add(c.where() + ": the contraction is not part of the score");
+        if (!ExprWalker.any(a.score(), x -> x.equals(a.dot()))) problems.add(c.where() + ": the contraction is not part of the score");
         if (a.dot().op() != Expr.ReduceOp.SUM || a.dot().vars().size() != 1
                 || !(a.dot().body() instanceof Expr.Binary m && m.op() == Expr.BinOp.MUL && m.a().equals(a.q()) && m.b().equals(a.k()))) {
             problems.add(c.where() + ": the contraction is not sum[d](q * k) of its q and k");
         }
-        if (mentions(a.q(), a.key().name())) problems.add(c.where() + ": q depends on the key variable");
-        if (mentions(a.k(), a.row().name())) problems.add(c.where() + ": k depends on the row variable");
+        if (Substitution.mentions(a.q(), a.key().name())) problems.add(c.where() + ": q depends on the key variable");
+        if (Substitution.mentions(a.k(), a.row().name())) problems.add(c.where() + ": k depends on the row variable");
         a.out().ifPresent(o -> {
             Optional<TensorDecl> t = written(o.tensor(), c, defined, true);
             t.ifPresent(decl -> rank(decl, a.rows().size() + 1, c));
@@ -184,10 +184,10 @@ public final class Verifier {
             if (!valueScope.add(o.var().name())) problems.add(c.where() + ": the value variable '" + o.var().name() + "' is also a row or key variable");
             integer(o.var().extent(), c, Set.of(), "the extent of '" + o.var().name() + "'");
             type(o.value(), c, valueScope, null);
-            if (mentions(o.value(), a.row().name())) problems.add(c.where() + ": the value depends on the row variable");
+            if (Substitution.mentions(o.value(), a.row().name())) problems.add(c.where() + ": the value depends on the row variable");
             o.factor().ifPresent(f -> {
                 type(f, c, withKey, null);
-                if (mentions(f, o.var().name())) problems.add(c.where() + ": the factor depends on the value variable");
+                if (Substitution.mentions(f, o.var().name())) problems.add(c.where() + ": the factor depends on the value variable");
             });
             defined.add(o.tensor());
         });
@@ -203,22 +203,6 @@ public final class Verifier {
             bool(b.empty(), c, scope, "the empty-block test");
             bool(b.full(), c, scope, "the full-block test");
         });
-    }
-
-    private static boolean contains(Expr e, Expr part) {
-        boolean[] found = {false};
-        ExprWalker.walk(e, x -> {
-            if (x.equals(part)) found[0] = true;
-        });
-        return found[0];
-    }
-
-    private static boolean mentions(Expr e, String var) {
-        boolean[] found = {false};
-        ExprWalker.walk(e, x -> {
-            if (x instanceof Expr.Index i && i.name().equals(var)) found[0] = true;
-        });
-        return found[0];
     }
 
     /** The declaration of a tensor a statement writes; checks it may write it now. */
