@@ -48,7 +48,7 @@ public final class Backends {
             case "opencl" -> Target.opencl();
             case "java" -> Target.java();
             case "ptx", "ptx-sim" -> Target.ptx();
-            default -> new Target(name, "the Loop IR interpreter", 1, 1, 0, 64, 64);
+            default -> Target.interpreter();
         };
     }
 

@@ -29,7 +29,7 @@ public final class Lower {
 
     /** Lowers for the Loop IR interpreter's shape of machine: one lane per group. */
     public static Result lower(Program program) {
-        return lower(program, new Target("generic", "one lane per group", 1, 1, 0, 32, 32));
+        return lower(program, Target.interpreter());
     }
 
     /** Lowers for {@code target}; only fused attention (FlashFusion) takes a shape from it (lanes per group, tiles, fast memory). */

@@ -48,6 +48,11 @@ public record Target(String name, String description, int lanesPerGroup, int vec
         return new Target("ptx", "PTX ISA 8.0 (NVIDIA sm_80 and newer)", 128, 1, 48 * 1024, 64, 64);
     }
 
+    /** The Loop IR interpreter's shape of machine: one lane per group, no vectors, no fast memory. */
+    public static Target interpreter() {
+        return new Target("loop-interp", "the Loop IR interpreter", 1, 1, 0, 32, 32);
+    }
+
     public static List<Target> all() {
         return List.of(java(), opencl(), ptx());
     }
